@@ -1,0 +1,236 @@
+"""Articles, the claims pulled out of them, the reference corpus they are matched
+against, and the verdicts fact-checkers give."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from pgvector.django import HnswIndex, VectorField
+from simple_history.models import HistoricalRecords
+
+EMBEDDING_DIMENSIONS = 384
+
+
+def content_hash(text: str) -> str:
+    # Whitespace differences should not make a resubmitted article new.
+    return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()
+
+
+class ArticleQuerySet(models.QuerySet):
+    def in_progress(self) -> ArticleQuerySet:
+        return self.exclude(status__in=[Article.Status.DONE, Article.Status.FAILED])
+
+    def stuck(self, *, older_than: timedelta) -> ArticleQuerySet:
+        return self.in_progress().filter(updated__lt=timezone.now() - older_than)
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for extraction"
+        EXTRACTING = "extracting", "Extracting claims"
+        EMBEDDING = "embedding", "Embedding claims"
+        MATCHING = "matching", "Matching claims"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    title = models.CharField(max_length=500, blank=True)
+    text = models.TextField()
+    url = models.URLField(max_length=2000, blank=True)
+    published = models.DateField(null=True, blank=True)
+    content_hash = models.CharField(max_length=64, unique=True)
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    error = models.TextField(blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return self.title or f"Article {self.pk}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    def advance(self, *, from_status: str, to_status: str) -> bool:
+        """Move to the next stage only if still at `from_status`; workers use the
+        returned flag to claim the work so a redelivered task does not repeat it."""
+        updated = Article.objects.filter(pk=self.pk, status=from_status).update(
+            status=to_status, updated=timezone.now()
+        )
+        if updated:
+            self.status = to_status
+        return bool(updated)
+
+    def fail(self, *, error: str) -> None:
+        Article.objects.filter(pk=self.pk).update(status=self.Status.FAILED, error=error, updated=timezone.now())
+        self.status, self.error = self.Status.FAILED, error
+
+
+class ClaimQuerySet(models.QuerySet):
+    def awaiting_review(self) -> ClaimQuerySet:
+        return self.filter(status__in=[Claim.Status.MATCHED, Claim.Status.IN_REVIEW]).order_by(
+            "-checkworthiness", "-created", "pk"
+        )
+
+    def with_numbers_differing(self) -> ClaimQuerySet:
+        return self.filter(Exists(Match.objects.filter(claim=OuterRef("pk"), numbers=Match.Numbers.DIFFERS)))
+
+    def without_embedding(self) -> ClaimQuerySet:
+        return self.filter(embedding__isnull=True)
+
+
+class Claim(models.Model):
+    class Status(models.TextChoices):
+        EXTRACTED = "extracted", "Extracted"
+        MATCHED = "matched", "Matched"
+        IN_REVIEW = "in_review", "In review"
+        REVIEWED = "reviewed", "Reviewed"
+
+    class Kind(models.TextChoices):
+        NUMERIC = "numeric", "Numeric"
+        DATED_EVENT = "dated_event", "Dated event"
+        ATTRIBUTED = "attributed", "Attributed statement"
+
+    article = models.ForeignKey(Article, related_name="claims", on_delete=models.CASCADE)
+    text = models.TextField()
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    slots = models.JSONField(default=dict, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NUMERIC, db_index=True)
+    checkworthiness = models.FloatField(default=0.0)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.EXTRACTED, db_index=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="assigned_claims", on_delete=models.SET_NULL
+    )
+    embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
+    embedding_model = models.CharField(max_length=200, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = ClaimQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["embedding", "updated"])
+
+    class Meta:
+        ordering = ["article", "start"]
+        constraints = [
+            # A redelivered extraction task must not duplicate claims.
+            models.UniqueConstraint(fields=["article", "start", "end"], name="claim_unique_span"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+    def record_verdict(self) -> None:
+        self.status = self.Status.REVIEWED
+        self.save(update_fields=["status", "updated"])
+
+
+class ReferenceQuerySet(models.QuerySet):
+    def embedded_with(self, model_name: str) -> ReferenceQuerySet:
+        return self.filter(embedding__isnull=False, embedding_model=model_name)
+
+    def needing_embedding(self, model_name: str) -> ReferenceQuerySet:
+        return self.filter(Q(embedding__isnull=True) | ~Q(embedding_model=model_name))
+
+
+class Reference(models.Model):
+    """An earlier fact-check or a verified fact that claims are matched against."""
+
+    external_id = models.CharField(max_length=200, unique=True)
+    text = models.TextField(help_text="The claim as the fact-check states it.")
+    title = models.CharField(max_length=1000, blank=True)
+    subtitle = models.TextField(blank=True)
+    rating = models.CharField(max_length=100, blank=True)
+    publisher = models.CharField(max_length=200, blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+    published = models.DateField(null=True, blank=True)
+    language = models.CharField(max_length=10, default="en")
+    slots = models.JSONField(default=dict, blank=True)
+    embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
+    embedding_model = models.CharField(max_length=200, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = ReferenceQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["embedding", "updated"])
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [
+            HnswIndex(
+                name="reference_embedding_hnsw",
+                fields=["embedding"],
+                m=16,
+                ef_construction=64,
+                opclasses=["vector_cosine_ops"],
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.text[:80]
+
+    @property
+    def embedding_text(self) -> str:
+        return " ".join(part for part in (self.text, self.title) if part)
+
+
+class Match(models.Model):
+    class Numbers(models.TextChoices):
+        AGREES = "agrees", "Numbers agree"
+        DIFFERS = "differs", "Numbers differ"
+        NOT_COMPARABLE = "not_comparable", "Not comparable"
+        NO_NUMBERS = "no_numbers", "No numbers"
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", "Not decided"
+        CONFIRMED = "confirmed", "Same claim"
+        REJECTED = "rejected", "Not the same claim"
+
+    claim = models.ForeignKey(Claim, related_name="matches", on_delete=models.CASCADE)
+    reference = models.ForeignKey(Reference, related_name="matches", on_delete=models.CASCADE)
+    score = models.FloatField()
+    rank = models.PositiveSmallIntegerField()
+    numbers = models.CharField(max_length=20, choices=Numbers.choices, default=Numbers.NO_NUMBERS)
+    comparisons = models.JSONField(default=list, blank=True)
+    decision = models.CharField(max_length=20, choices=Decision.choices, default=Decision.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(excluded_fields=["created"])
+
+    class Meta:
+        ordering = ["claim", "rank"]
+        constraints = [models.UniqueConstraint(fields=["claim", "reference"], name="match_unique_pair")]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id} → {self.reference_id} ({self.score:.2f})"
+
+
+class Verdict(models.Model):
+    claim = models.ForeignKey(Claim, related_name="verdicts", on_delete=models.CASCADE)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="verdicts", on_delete=models.PROTECT)
+    rating = models.CharField(max_length=100)
+    note = models.TextField(blank=True)
+    sources = models.JSONField(default=list, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated"])
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.rating}: {self.claim}"
