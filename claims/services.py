@@ -1,0 +1,389 @@
+"""Workflows shared by the API, the web UI, the management commands and the
+Celery tasks. Each takes keyword arguments and is transactional where it writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count
+from pgvector.django import CosineDistance
+
+from claims import embedding
+from claims.models import Article, Claim, Match, Reference, Verdict, content_hash
+
+logger = logging.getLogger(__name__)
+
+
+class InvalidInput(ValueError):
+    """Input a caller must fix; `fields` maps a field name to what is wrong with it."""
+
+    def __init__(self, message: str, *, fields: Mapping[str, str] | None = None, code: str = "invalid") -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = dict(fields or {})
+        self.code = code
+
+
+# --- Articles ----------------------------------------------------------------
+
+
+def article_ingest(
+    *,
+    text: str,
+    title: str = "",
+    url: str = "",
+    published: dt.date | None = None,
+    submitted_by=None,
+    idempotency_key: str | None = None,
+) -> tuple[Article, bool]:
+    """Store an article and queue its extraction. Returns (article, created).
+
+    The same content, or the same idempotency key, returns the article already
+    stored instead of a duplicate.
+    """
+    if not text or not text.strip():
+        raise InvalidInput("The article has no text.", fields={"text": "This field may not be blank."})
+    if len(text) > settings.ARTICLE_MAX_CHARS:
+        raise InvalidInput(
+            f"The article is {len(text):,} characters long; the limit is {settings.ARTICLE_MAX_CHARS:,}.",
+            fields={"text": f"At most {settings.ARTICLE_MAX_CHARS} characters."},
+            code="too_large",
+        )
+    if "\x00" in text:
+        raise InvalidInput("The article contains NUL characters.", fields={"text": "NUL characters are not allowed."})
+
+    digest = content_hash(text)
+    with transaction.atomic():
+        existing = Article.objects.filter(content_hash=digest).first()
+        if existing is None and idempotency_key:
+            existing = Article.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing, False
+        # A concurrent identical submission may win the race; its row is ours too.
+        article, created = Article.objects.get_or_create(
+            content_hash=digest,
+            defaults={
+                "text": text,
+                "title": title[:500],
+                "url": url,
+                "published": published,
+                "submitted_by": submitted_by,
+                "idempotency_key": idempotency_key or None,
+            },
+        )
+        if created:
+            article_enqueue(article=article)
+    return article, created
+
+
+def article_enqueue(*, article: Article) -> None:
+    """Queue the next stage of an article's processing once the transaction commits."""
+    from claims import tasks
+
+    stage_task = {
+        Article.Status.PENDING: tasks.article_extract,
+        Article.Status.EXTRACTING: tasks.article_extract,
+        Article.Status.EMBEDDING: tasks.article_embed,
+        Article.Status.MATCHING: tasks.article_match,
+    }.get(article.status)
+    if stage_task is not None:
+        stage_task.delay_on_commit(article.pk)
+
+
+@transaction.atomic
+def article_retry(*, article: Article) -> Article:
+    """Send a failed article through the pipeline again from the start."""
+    Article.objects.filter(pk=article.pk).update(status=Article.Status.PENDING, error="")
+    article.refresh_from_db()
+    article_enqueue(article=article)
+    return article
+
+
+def article_extract(*, article: Article) -> int:
+    """Pull the claims out of an article. Returns how many were stored."""
+    from claims import extraction
+
+    found = extraction.extract(article.text, published=article.published)
+    rows = [
+        Claim(
+            article=article,
+            text=item["text"],
+            start=item["start"],
+            end=item["end"],
+            slots=item["slots"],
+            kind=item["kind"],
+            checkworthiness=item["checkworthiness"],
+        )
+        for item in (claim.to_dict() for claim in found)
+    ]
+    with transaction.atomic():
+        # A redelivered task finds its claims already there: the unique span
+        # constraint keeps one copy of each.
+        Claim.objects.bulk_create(rows, ignore_conflicts=True)
+        if article.advance(from_status=Article.Status.EXTRACTING, to_status=Article.Status.EMBEDDING):
+            article_enqueue(article=article)
+    return len(rows)
+
+
+def article_embed(*, article: Article) -> int:
+    """Embed every claim of the article that has no embedding yet, in one batch."""
+    claims = list(article.claims.without_embedding().only("pk", "text"))
+    if claims:
+        vectors = embedding.embed([claim.text for claim in claims])
+        for claim, vector in zip(claims, vectors, strict=True):
+            claim.embedding = vector
+            claim.embedding_model = embedding.model_name()
+    with transaction.atomic():
+        Claim.objects.bulk_update(claims, ["embedding", "embedding_model"])
+        if article.advance(from_status=Article.Status.EMBEDDING, to_status=Article.Status.MATCHING):
+            article_enqueue(article=article)
+    return len(claims)
+
+
+def article_match(*, article: Article, top_k: int | None = None) -> int:
+    """Match every embedded claim of the article against the reference corpus."""
+    top_k = top_k or settings.MATCH_TOP_K
+    claims = list(article.claims.filter(embedding__isnull=False))
+    new_matches: list[Match] = []
+    for claim in claims:
+        results = reference_search(embedding=claim.embedding, top_k=top_k)
+        for rank, (reference, score) in enumerate(results, start=1):
+            comparisons, summary = numbers_compare(claim_slots=claim.slots, reference_slots=reference.slots)
+            new_matches.append(
+                Match(
+                    claim=claim,
+                    reference=reference,
+                    score=score,
+                    rank=rank,
+                    comparisons=comparisons,
+                    numbers=summary,
+                )
+            )
+    with transaction.atomic():
+        # Re-matching replaces the suggestions but keeps a reviewer's decisions.
+        Match.objects.filter(claim__in=claims, decision=Match.Decision.PENDING).delete()
+        Match.objects.bulk_create(new_matches, ignore_conflicts=True)
+        Claim.objects.filter(pk__in=[c.pk for c in claims], status=Claim.Status.EXTRACTED).update(
+            status=Claim.Status.MATCHED
+        )
+        article.advance(from_status=Article.Status.MATCHING, to_status=Article.Status.DONE)
+    return len(new_matches)
+
+
+# --- Matching -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    reference: Reference
+    score: float
+    rank: int
+    tier: str
+    numbers: str
+    comparisons: list[dict] = field(default_factory=list)
+
+
+def reference_search(*, embedding, top_k: int) -> list[tuple[Reference, float]]:
+    """The top_k references nearest to `embedding` by cosine similarity."""
+    nearest = (
+        Reference.objects.embedded_with(settings.EMBEDDING_MODEL_NAME)
+        .annotate(distance=CosineDistance("embedding", embedding))
+        .order_by("distance")[:top_k]
+    )
+    return [(reference, 1.0 - reference.distance) for reference in nearest]
+
+
+def match_tier(*, score: float, numbers: str, likely: float, possible: float) -> str:
+    if score >= likely and numbers != Match.Numbers.DIFFERS:
+        return "likely"
+    # Numbers that differ are flagged, never presented as the same claim.
+    if score >= possible:
+        return "possible"
+    return "unlikely"
+
+
+def numbers_compare(*, claim_slots: Mapping, reference_slots: Mapping) -> tuple[list[dict], str]:
+    from claims import numbers
+
+    comparisons = numbers.compare_slots(claim_slots or {}, reference_slots or {})
+    return [c.to_dict() for c in comparisons], numbers.summarise(comparisons)
+
+
+def claim_match(
+    *,
+    text: str,
+    top_k: int | None = None,
+    published: dt.date | None = None,
+    likely: float | None = None,
+    possible: float | None = None,
+) -> list[MatchResult]:
+    """Match one claim text against the reference corpus, with number checks."""
+    from claims import extraction
+
+    if not text or not text.strip():
+        raise InvalidInput("The text is empty.", fields={"text": "This field may not be blank."})
+    top_k = top_k or settings.MATCH_TOP_K
+    likely = settings.MATCH_LIKELY_THRESHOLD if likely is None else likely
+    possible = settings.MATCH_POSSIBLE_THRESHOLD if possible is None else possible
+
+    query_slots = slots_of(text, extraction.extract(text, published=published))
+    results = []
+    for rank, (reference, score) in enumerate(reference_search(embedding=embedding.embed_one(text), top_k=top_k), 1):
+        comparisons, summary = numbers_compare(claim_slots=query_slots, reference_slots=reference.slots)
+        results.append(
+            MatchResult(
+                reference=reference,
+                score=round(score, 4),
+                rank=rank,
+                tier=match_tier(score=score, numbers=summary, likely=likely, possible=possible),
+                numbers=summary,
+                comparisons=comparisons,
+            )
+        )
+    return results
+
+
+def slots_of(text: str, found) -> dict:
+    """Merge the slots of every claim found in a short text (a query or a reference)."""
+    merged: dict = {"quantities": [], "tallies": [], "rankings": [], "dates": []}
+    for claim in found:
+        slots = claim.to_dict()["slots"]
+        for key in merged:
+            merged[key].extend(slots.get(key, []))
+    return merged
+
+
+# --- References ------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+
+
+REFERENCE_FIELDS = ("text", "title", "subtitle", "rating", "publisher", "url", "published", "language")
+
+
+def references_import(*, rows: Iterable[tuple[int, Mapping]], batch_size: int = 500) -> ImportReport:
+    """Upsert references by external id; a re-import of the same rows changes nothing.
+
+    `rows` yields (line number, row) so rejections can point at the input.
+    """
+    from claims import extraction
+
+    report = ImportReport()
+    batch: list[tuple[int, dict]] = []
+
+    def flush() -> None:
+        if not batch:
+            return
+        ids = [row["external_id"] for _, row in batch]
+        existing = {ref.external_id: ref for ref in Reference.objects.filter(external_id__in=ids)}
+        texts = [row["text"] for _, row in batch]
+        found = extraction.extract_many(texts, published=None)
+        to_create, to_update = [], []
+        for (_, row), claims_found in zip(batch, found, strict=True):
+            row["slots"] = slots_of(row["text"], claims_found)
+            ref = existing.get(row["external_id"])
+            if ref is None:
+                to_create.append(Reference(**row))
+                continue
+            changed = [name for name in (*REFERENCE_FIELDS, "slots") if name in row and getattr(ref, name) != row[name]]
+            if not changed:
+                report.unchanged += 1
+                continue
+            for name in changed:
+                setattr(ref, name, row[name])
+            if "text" in changed or "title" in changed:
+                ref.embedding, ref.embedding_model = None, ""
+            to_update.append(ref)
+        with transaction.atomic():
+            Reference.objects.bulk_create(to_create, batch_size=batch_size)
+            Reference.objects.bulk_update(
+                to_update, [*REFERENCE_FIELDS, "slots", "embedding", "embedding_model"], batch_size=batch_size
+            )
+        report.imported += len(to_create)
+        report.updated += len(to_update)
+        batch.clear()
+
+    seen: set[str] = set()
+    for line, raw in rows:
+        try:
+            row = reference_row_clean(raw)
+        except InvalidInput as exc:
+            report.rejected.append((line, exc.message))
+            continue
+        if row["external_id"] in seen:
+            report.rejected.append((line, f"duplicate external id {row['external_id']!r} in this file"))
+            continue
+        seen.add(row["external_id"])
+        batch.append((line, row))
+        if len(batch) >= batch_size:
+            flush()
+    flush()
+    return report
+
+
+def reference_row_clean(raw: Mapping) -> dict:
+    if raw.get("error"):
+        raise InvalidInput(str(raw["error"]))
+    external_id = str(raw.get("external_id") or "").strip()
+    text = str(raw.get("text") or "").strip()
+    if not external_id:
+        raise InvalidInput("missing external id")
+    if not text:
+        raise InvalidInput("missing claim text")
+    row: dict = {"external_id": external_id[:200], "text": text}
+    for name in ("title", "subtitle", "rating", "publisher", "url", "language"):
+        if raw.get(name):
+            row[name] = str(raw[name]).strip()
+    if raw.get("published"):
+        try:
+            row["published"] = dt.date.fromisoformat(str(raw["published"])[:10])
+        except ValueError as exc:
+            raise InvalidInput(f"bad date {raw['published']!r}") from exc
+    return row
+
+
+def references_embed(*, limit: int | None = None, batch_size: int | None = None) -> int:
+    """Embed references that have no embedding from the current model."""
+    batch_size = batch_size or settings.EMBEDDING_BATCH_SIZE * 8
+    done = 0
+    name = embedding.model_name()
+    while limit is None or done < limit:
+        refs = list(Reference.objects.needing_embedding(name).order_by("pk")[:batch_size])
+        if not refs:
+            break
+        vectors = embedding.embed([ref.embedding_text for ref in refs])
+        for ref, vector in zip(refs, vectors, strict=True):
+            ref.embedding, ref.embedding_model = vector, name
+        Reference.objects.bulk_update(refs, ["embedding", "embedding_model"])
+        done += len(refs)
+    return done
+
+
+# --- Review -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def verdict_record(*, claim: Claim, reviewer, rating: str, note: str = "", sources: list[str] | None = None) -> Verdict:
+    if rating not in settings.VERDICT_RATINGS:
+        raise InvalidInput(
+            f"Unknown rating {rating!r}.", fields={"rating": f"Choose one of: {', '.join(settings.VERDICT_RATINGS)}."}
+        )
+    verdict = Verdict.objects.create(claim=claim, reviewer=reviewer, rating=rating, note=note, sources=sources or [])
+    claim.record_verdict()
+    return verdict
+
+
+def status_counts() -> dict[str, int]:
+    counts = dict(Claim.objects.values_list("status").annotate(n=Count("pk")).order_by())
+    return {value: counts.get(value, 0) for value, _ in Claim.Status.choices}

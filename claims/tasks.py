@@ -1,0 +1,66 @@
+"""Thin, idempotent Celery tasks: each takes an article id, returns quietly when
+the row is gone or the work is already done, and calls a service."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from claims import services
+from claims.models import Article
+
+logger = logging.getLogger(__name__)
+
+# Only a lost database connection is worth retrying; anything else is a bug or
+# bad data, and the article is marked failed for an editor to see.
+TRANSIENT = (OperationalError, InterfaceError)
+RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": True, "retry_backoff_max": 60, "max_retries": 5}
+
+
+def _article_at(article_id: int, *statuses: str) -> Article | None:
+    article = Article.objects.filter(pk=article_id).first()
+    if article is None or article.status not in statuses:
+        return None
+    return article
+
+
+def _run_stage(article: Article, stage) -> None:
+    try:
+        stage(article=article)
+    except TRANSIENT:
+        raise
+    except Exception as exc:
+        logger.exception("article %s failed at %s", article.pk, article.status)
+        article.fail(error=f"{type(exc).__name__} while {article.get_status_display().lower()}: {exc}")
+
+
+@shared_task(**RETRY)
+def article_extract(article_id: int) -> None:
+    article = _article_at(article_id, Article.Status.PENDING, Article.Status.EXTRACTING)
+    if article is None:
+        return
+    # PENDING -> EXTRACTING claims the work; an EXTRACTING article is a
+    # redelivery after a lost worker, and extraction is safe to repeat.
+    article.advance(from_status=Article.Status.PENDING, to_status=Article.Status.EXTRACTING)
+    _run_stage(article, services.article_extract)
+
+
+@shared_task(**RETRY)
+def article_embed(article_id: int) -> None:
+    article = _article_at(article_id, Article.Status.EMBEDDING)
+    if article is not None:
+        _run_stage(article, services.article_embed)
+
+
+@shared_task(**RETRY)
+def article_match(article_id: int) -> None:
+    article = _article_at(article_id, Article.Status.MATCHING)
+    if article is not None:
+        _run_stage(article, services.article_match)
+
+
+@shared_task(**RETRY)
+def references_embed() -> None:
+    services.references_embed()
