@@ -1,0 +1,38 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export HF_HUB_OFFLINE := 1
+
+.PHONY: run test lint bench worker clean
+
+$(VENV)/.runtime: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(VENV)/bin/pip install -q -r requirements-dev.txt
+	touch $@
+
+# Serves the UI and API with one Celery worker; the worker stops with the server.
+run: $(VENV)/.runtime
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	@echo "factcheck on http://127.0.0.1:$(PORT)/ — log in as reviewer / factcheck-demo"
+	$(VENV)/bin/celery -A factcheck worker -B -Q default,extraction,embedding,matching -c 1 --loglevel INFO \
+		--without-mingle --without-gossip -s $(CURDIR)/.var/celerybeat-schedule & \
+	trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload
+
+test: $(VENV)/.dev
+	$(VENV)/bin/pytest
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+clean:
+	rm -rf .var

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group, User
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from claims import importers, roles, services
+
+DEMO = Path(__file__).resolve().parents[1] / "claims" / "demo"
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def _person(username: str, *groups: str) -> User:
+    user = User.objects.create_user(username=username, password=f"{username}-password-1")
+    for name in groups:
+        user.groups.add(Group.objects.get_or_create(name=name)[0])
+    return user
+
+
+@pytest.fixture
+def reviewer(db) -> User:
+    """Rita reviews claims and gives verdicts."""
+    return _person("rita", roles.REVIEWER)
+
+
+@pytest.fixture
+def editor(db) -> User:
+    """Ed also manages the corpus, assigns claims and publishes verdicts."""
+    return _person("ed", roles.EDITOR)
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    """Olive has an account but no role in the newsroom."""
+    return _person("olive")
+
+
+def token_client(user: User | None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return client
+
+
+@pytest.fixture
+def reviewer_api(reviewer) -> APIClient:
+    return token_client(reviewer)
+
+
+@pytest.fixture
+def outsider_api(outsider) -> APIClient:
+    return token_client(outsider)
+
+
+@pytest.fixture
+def demo_references(db) -> int:
+    """The demo reference corpus, imported and embedded with the real model."""
+    rows = importers.read((DEMO / "references.jsonl").read_bytes(), fmt="jsonl")
+    services.references_import(rows=rows)
+    return services.references_embed()
+
+
+@pytest.fixture
+def demo_article_text() -> str:
+    return (DEMO / "article.txt").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def demo_expected() -> dict[str, str]:
+    expected = json.loads((DEMO / "expected.json").read_text())
+    expected.pop("_why")
+    return expected
+
+
+@pytest.fixture
+def seed_article() -> str:
+    path = SHARED / "seed" / "000_adcf756cba233ad6.txt"
+    if not path.exists():
+        pytest.skip(f"the reference article is not at {path}")
+    return path.read_text(encoding="utf-8")
