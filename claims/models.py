@@ -115,6 +115,9 @@ class Claim(models.Model):
     )
     embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
     embedding_model = models.CharField(max_length=200, blank=True)
+    # Bumped by every reviewer change, so two reviewers editing one claim
+    # cannot overwrite each other unseen (optimistic locking).
+    version = models.PositiveIntegerField(default=0)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -131,9 +134,16 @@ class Claim(models.Model):
     def __str__(self) -> str:
         return self.text[:80]
 
-    def record_verdict(self) -> None:
-        self.status = self.Status.REVIEWED
-        self.save(update_fields=["status", "updated"])
+    def bump(self, *, expected_version: int | None, **changes) -> bool:
+        """Apply `changes` only if nobody changed the claim since `expected_version`
+        (None skips the check). Returns False on a conflict."""
+        rows = Claim.objects.filter(pk=self.pk)
+        if expected_version is not None:
+            rows = rows.filter(version=expected_version)
+        if not rows.update(version=models.F("version") + 1, updated=timezone.now(), **changes):
+            return False
+        self.refresh_from_db(fields=["version", "updated", *changes])
+        return True
 
 
 class ReferenceQuerySet(models.QuerySet):
@@ -217,6 +227,11 @@ class Match(models.Model):
         return f"{self.claim_id} → {self.reference_id} ({self.score:.2f})"
 
 
+class VerdictQuerySet(models.QuerySet):
+    def published(self) -> VerdictQuerySet:
+        return self.filter(published_at__isnull=False)
+
+
 class Verdict(models.Model):
     claim = models.ForeignKey(Claim, related_name="verdicts", on_delete=models.CASCADE)
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="verdicts", on_delete=models.PROTECT)
@@ -227,6 +242,7 @@ class Verdict(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
+    objects = VerdictQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["updated"])
 
     class Meta:
@@ -234,3 +250,11 @@ class Verdict(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rating}: {self.claim}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    def publish(self) -> None:
+        self.published_at = timezone.now()
+        self.save(update_fields=["published_at", "updated"])

