@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 from pgvector.django import CosineDistance
 
 from claims import embedding
@@ -102,6 +103,24 @@ def article_retry(*, article: Article) -> Article:
     article.refresh_from_db()
     article_enqueue(article=article)
     return article
+
+
+def articles_sweep(*, stuck_after: dt.timedelta, give_up_after: dt.timedelta) -> tuple[int, int]:
+    """Re-enqueue the stage of every article stuck longer than `stuck_after`
+    (a lost message, a broker that was down); mark as failed, for an editor to
+    see and retry, those submitted more than `give_up_after` ago.
+    Returns (re-enqueued, failed)."""
+    gave_up = 0
+    for article in Article.objects.in_progress().filter(created__lt=timezone.now() - give_up_after):
+        article.fail(error=f"Gave up: still {article.get_status_display().lower()} after {give_up_after}.")
+        gave_up += 1
+    stuck = list(Article.objects.stuck(older_than=stuck_after))
+    # Touching `updated` gives the re-enqueued task a full period before the
+    # next sweep considers it stuck again.
+    Article.objects.filter(pk__in=[a.pk for a in stuck]).update(updated=timezone.now())
+    for article in stuck:
+        article_enqueue(article=article)
+    return len(stuck), gave_up
 
 
 def article_extract(*, article: Article) -> int:
@@ -483,6 +502,86 @@ def match_decide(*, match: Match, reviewer, decision: str) -> Match:
     return match
 
 
-def status_counts() -> dict[str, int]:
-    counts = dict(Claim.objects.values_list("status").annotate(n=Count("pk")).order_by())
+def status_counts(*, claims: QuerySet | None = None) -> dict[str, int]:
+    """How many claims are in each status; of `claims` when given, else of all."""
+    claims = Claim.objects.all() if claims is None else claims
+    counts = dict(claims.order_by().values_list("status").annotate(n=Count("pk")))
     return {value: counts.get(value, 0) for value, _ in Claim.Status.choices}
+
+
+# --- The reviewer's desk ------------------------------------------------------------
+
+QUEUE_ORDER = ("-checkworthiness", "-created", "pk")
+ANY_STATUS = "all"
+
+
+def claim_queue(
+    *,
+    status: str | None = None,
+    article_id: int | None = None,
+    kind: str | None = None,
+    assignee_id: int | None = None,
+    unassigned: bool = False,
+    numbers_differ: bool = False,
+) -> QuerySet:
+    """Claims in review order (check-worthiness, then the newest first).
+
+    `status` None means awaiting review; ANY_STATUS means every status. Each claim
+    is annotated with `numbers_differ` and its `best_score` among its matches.
+    """
+    if status is None:
+        claims = Claim.objects.awaiting_review()
+    elif status == ANY_STATUS:
+        claims = Claim.objects.all()
+    else:
+        claims = Claim.objects.filter(status=status)
+    if article_id is not None:
+        claims = claims.filter(article_id=article_id)
+    if kind:
+        claims = claims.filter(kind=kind)
+    if unassigned:
+        claims = claims.filter(assignee__isnull=True)
+    elif assignee_id is not None:
+        claims = claims.filter(assignee_id=assignee_id)
+    if numbers_differ:
+        claims = claims.with_numbers_differing()
+    best = Match.objects.filter(claim=OuterRef("pk")).order_by("-score").values("score")[:1]
+    return claims.annotate(
+        numbers_differ=Exists(Match.objects.filter(claim=OuterRef("pk"), numbers=Match.Numbers.DIFFERS)),
+        best_score=Subquery(best),
+    ).order_by(*QUEUE_ORDER)
+
+
+def claim_neighbours(*, claim: Claim, queue: QuerySet) -> tuple[Claim | None, Claim | None]:
+    """The claims just before and just after `claim` in `queue` order (keyset, so
+    it works whether or not `claim` itself is still in the queue)."""
+    cw, created, pk = claim.checkworthiness, claim.created, claim.pk
+    after = (
+        Q(checkworthiness__lt=cw)
+        | Q(checkworthiness=cw, created__lt=created)
+        | Q(checkworthiness=cw, created=created, pk__gt=pk)
+    )
+    before = (
+        Q(checkworthiness__gt=cw)
+        | Q(checkworthiness=cw, created__gt=created)
+        | Q(checkworthiness=cw, created=created, pk__lt=pk)
+    )
+    previous = queue.filter(before).order_by("checkworthiness", "created", "-pk").only("pk").first()
+    following = queue.filter(after).order_by(*QUEUE_ORDER).only("pk").first()
+    return previous, following
+
+
+@transaction.atomic
+def reference_save(*, reference: Reference) -> Reference:
+    """Store a reference an editor added or edited by hand: re-read its numbers
+    when its text changed, and queue re-embedding when its text or title did."""
+    from claims import extraction, tasks
+
+    before = Reference.objects.filter(pk=reference.pk).values("text", "title").first() if reference.pk else None
+    if before is None or before["text"] != reference.text:
+        reference.slots = slots_of(reference.text, extraction.extract(reference.text, published=None))
+    if before is None or (before["text"], before["title"]) != (reference.text, reference.title):
+        reference.embedding, reference.embedding_model = None, ""
+        tasks.references_embed.delay_on_commit()
+    reference.save()
+    return reference

@@ -3,9 +3,11 @@ the row is gone or the work is already done, and calls a service."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from claims import services
@@ -64,3 +66,13 @@ def article_match(article_id: int) -> None:
 @shared_task(**RETRY)
 def references_embed() -> None:
     services.references_embed()
+
+
+@shared_task
+def sweep() -> None:
+    """Re-enqueue articles stuck in a stage, e.g. because the broker was down
+    when they were submitted; fail those that have been stuck too long."""
+    services.articles_sweep(
+        stuck_after=dt.timedelta(seconds=settings.SWEEP_STUCK_AFTER),
+        give_up_after=dt.timedelta(seconds=settings.SWEEP_GIVE_UP_AFTER),
+    )

@@ -114,13 +114,14 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- Celery --------------------------------------------------------------
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost/")
 if CELERY_BROKER_URL.startswith("filesystem"):
     _queue_dir = Path(env.str("CELERY_FILESYSTEM_DIR", default=str(VAR_DIR / "broker")))
     _queue_dir.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
+        "control_folder": str(_queue_dir / "control"),
         "store_processed": False,
     }
     # The filesystem transport has no fanout exchange for remote control.
@@ -148,6 +149,13 @@ CELERY_TASK_ROUTES = {
     "claims.tasks.article_match": {"queue": "matching"},
 }
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Work stuck past SWEEP_STUCK_AFTER seconds is re-enqueued by Celery beat; work
+# still unfinished SWEEP_GIVE_UP_AFTER seconds after submission is marked failed.
+SWEEP_STUCK_AFTER = env.int("SWEEP_STUCK_AFTER", default=120)
+SWEEP_GIVE_UP_AFTER = env.int("SWEEP_GIVE_UP_AFTER", default=3600)
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stuck-articles": {"task": "claims.tasks.sweep", "schedule": env.float("SWEEP_EVERY", default=30.0)},
+}
 
 # --- Matching ------------------------------------------------------------
 EMBEDDING_MODEL_NAME = env.str("EMBEDDING_MODEL_NAME", default="all-MiniLM-L6-v2")
