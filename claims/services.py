@@ -4,18 +4,32 @@ Celery tasks. Each takes keyword arguments and is transactional where it writes.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
+import json
 import logging
-from collections.abc import Iterable, Mapping
+import secrets
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from pgvector.django import CosineDistance
 
 from claims import embedding
-from claims.models import Article, Claim, Match, Reference, Verdict, content_hash
+from claims.models import (
+    Article,
+    Claim,
+    ImportJob,
+    Match,
+    Reference,
+    Verdict,
+    WebhookSubscription,
+    content_hash,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +94,55 @@ def article_ingest(
         if created:
             article_enqueue(article=article)
     return article, created
+
+
+ARTICLE_FORMATS = ("auto", "text", "html")
+
+
+def article_submit(
+    *,
+    text: str = "",
+    content_format: str = "auto",
+    url: str = "",
+    title: str = "",
+    published: dt.date | None = None,
+    submitted_by=None,
+    idempotency_key: str | None = None,
+) -> tuple[Article, bool]:
+    """An article from the API: plain text, HTML (its main text is kept), or
+    only the URL of a page to fetch through the address guard of claims.fetch.
+
+    An idempotency key already used returns its article before anything is fetched.
+    """
+    from claims import extraction, fetch
+
+    if idempotency_key:
+        existing = Article.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing, False
+    if not text:
+        if not url:
+            raise InvalidInput(
+                "Give the article's text, or the url of the page to fetch.", fields={"text": "Give text or url."}
+            )
+        text, content_type = fetch.fetch_page(url)
+        content_format = "text" if content_type == "text/plain" else "html"
+    if content_format == "html" or (content_format == "auto" and extraction.looks_like_html(text)):
+        text = extraction.html_to_text(text)
+        if not text.strip():
+            raise InvalidInput(
+                "No article text was found in the HTML.",
+                fields={"text": "The HTML has no main text."},
+                code="no_article_text",
+            )
+    return article_ingest(
+        text=text,
+        title=title,
+        url=url,
+        published=published,
+        submitted_by=submitted_by,
+        idempotency_key=idempotency_key,
+    )
 
 
 def article_enqueue(*, article: Article) -> None:
@@ -190,7 +253,8 @@ def article_match(*, article: Article, top_k: int | None = None) -> int:
         Claim.objects.filter(pk__in=[c.pk for c in claims], status=Claim.Status.EXTRACTED).update(
             status=Claim.Status.MATCHED
         )
-        article.advance(from_status=Article.Status.MATCHING, to_status=Article.Status.DONE)
+        if article.advance(from_status=Article.Status.MATCHING, to_status=Article.Status.DONE):
+            webhooks_notify(event=WebhookSubscription.Event.ARTICLE_DONE, data=article_event(article=article))
     return len(new_matches)
 
 
@@ -246,13 +310,54 @@ def claim_match(
 
     if not text or not text.strip():
         raise InvalidInput("The text is empty.", fields={"text": "This field may not be blank."})
+    query_slots = slots_of(text, extraction.extract(text, published=published))
+    return _match_results(
+        query_slots=query_slots, vector=embedding.embed_one(text), top_k=top_k, likely=likely, possible=possible
+    )
+
+
+def claims_match_batch(
+    *,
+    texts: Sequence[str],
+    top_k: int | None = None,
+    published: dt.date | None = None,
+    likely: float | None = None,
+    possible: float | None = None,
+) -> list[list[MatchResult]]:
+    """Match many claim texts at once: one embedding batch and one extraction
+    batch for all of them; a list of results per text, in order."""
+    from claims import extraction
+
+    texts = list(texts)
+    blank = {f"texts.{i}": "This text is empty." for i, text in enumerate(texts) if not text or not text.strip()}
+    if blank:
+        raise InvalidInput("Some texts are empty.", fields=blank)
+    if len(texts) > settings.MATCH_BATCH_MAX:
+        raise InvalidInput(
+            f"At most {settings.MATCH_BATCH_MAX} texts at once.",
+            fields={"texts": f"At most {settings.MATCH_BATCH_MAX} items."},
+            code="too_large",
+        )
+    if not texts:
+        return []
+    vectors = embedding.embed(texts)
+    found = extraction.extract_many(texts, published=published)
+    return [
+        _match_results(
+            query_slots=slots_of(text, claims_found), vector=vector, top_k=top_k, likely=likely, possible=possible
+        )
+        for text, vector, claims_found in zip(texts, vectors, found, strict=True)
+    ]
+
+
+def _match_results(
+    *, query_slots: Mapping, vector, top_k: int | None, likely: float | None, possible: float | None
+) -> list[MatchResult]:
     top_k = top_k or settings.MATCH_TOP_K
     likely = settings.MATCH_LIKELY_THRESHOLD if likely is None else likely
     possible = settings.MATCH_POSSIBLE_THRESHOLD if possible is None else possible
-
-    query_slots = slots_of(text, extraction.extract(text, published=published))
     results = []
-    for rank, (reference, score) in enumerate(reference_search(embedding=embedding.embed_one(text), top_k=top_k), 1):
+    for rank, (reference, score) in enumerate(reference_search(embedding=vector, top_k=top_k), 1):
         comparisons, summary = numbers_compare(claim_slots=query_slots, reference_slots=reference.slots)
         results.append(
             MatchResult(
@@ -291,10 +396,16 @@ class ImportReport:
 REFERENCE_FIELDS = ("text", "title", "subtitle", "rating", "publisher", "url", "published", "language")
 
 
-def references_import(*, rows: Iterable[tuple[int, Mapping]], batch_size: int = 500) -> ImportReport:
+def references_import(
+    *,
+    rows: Iterable[tuple[int, Mapping]],
+    batch_size: int = 500,
+    progress: Callable[[ImportReport], None] | None = None,
+) -> ImportReport:
     """Upsert references by external id; a re-import of the same rows changes nothing.
 
-    `rows` yields (line number, row) so rejections can point at the input.
+    `rows` yields (line number, row) so rejections can point at the input;
+    `progress`, when given, is called with the report after each batch is stored.
     """
     from claims import extraction
 
@@ -332,6 +443,8 @@ def references_import(*, rows: Iterable[tuple[int, Mapping]], batch_size: int = 
         report.imported += len(to_create)
         report.updated += len(to_update)
         batch.clear()
+        if progress is not None:
+            progress(report)
 
     seen: set[str] = set()
     for line, raw in rows:
@@ -365,11 +478,26 @@ def reference_row_clean(raw: Mapping) -> dict:
         if raw.get(name):
             row[name] = str(raw[name]).strip()
     if raw.get("published"):
-        try:
-            row["published"] = dt.date.fromisoformat(str(raw["published"])[:10])
-        except ValueError as exc:
-            raise InvalidInput(f"bad date {raw['published']!r}") from exc
+        row["published"] = date_parse(str(raw["published"]))
     return row
+
+
+DATE_FORMATS = ("%d %B %Y", "%B %d, %Y", "%d %b %Y", "%b %d, %Y", "%Y/%m/%d", "%d/%m/%Y")
+
+
+def date_parse(value: str) -> dt.date:
+    """ISO dates, and the written forms fact-check feeds use ("26 May 2015")."""
+    value = value.strip()
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        pass
+    for fmt in DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise InvalidInput(f"unreadable date {value!r}")
 
 
 def references_embed(*, limit: int | None = None, batch_size: int | None = None) -> int:
@@ -471,6 +599,7 @@ def verdict_publish(*, verdict: Verdict, editor) -> Verdict:
         raise NotAllowed("Only an editor may publish a verdict.")
     if not verdict.is_published:
         verdict.publish()
+        webhooks_notify(event=WebhookSubscription.Event.VERDICT_PUBLISHED, data=verdict_event(verdict=verdict))
     return verdict
 
 
@@ -585,3 +714,227 @@ def reference_save(*, reference: Reference) -> Reference:
         tasks.references_embed.delay_on_commit()
     reference.save()
     return reference
+
+
+# --- The API: references by hand, imports, webhooks ---------------------------------
+
+
+def reference_create(*, fields: Mapping) -> Reference:
+    """Add one reference by hand; an external id already in the corpus is a Conflict."""
+    if Reference.objects.filter(external_id=fields["external_id"]).exists():
+        raise Conflict(f"A reference with external id {fields['external_id']!r} already exists.")
+    try:
+        return reference_save(reference=Reference(**fields))
+    except IntegrityError as exc:  # a concurrent create of the same id won
+        raise Conflict(f"A reference with external id {fields['external_id']!r} already exists.") from exc
+
+
+def reference_update(*, reference: Reference, changes: Mapping) -> Reference:
+    for name, value in changes.items():
+        setattr(reference, name, value)
+    try:
+        return reference_save(reference=reference)
+    except IntegrityError as exc:
+        raise Conflict(f"A reference with external id {reference.external_id!r} already exists.") from exc
+
+
+@transaction.atomic
+def reference_delete(*, reference: Reference) -> None:
+    """Remove a reference; its suggested matches go with it."""
+    reference.delete()
+
+
+IMPORT_REJECTED_KEPT = 100
+
+
+def import_job_create(*, data: bytes, fmt: str, filename: str = "", created_by=None) -> ImportJob:
+    """Keep an uploaded reference file and queue its import."""
+    from claims import importers, tasks
+
+    if fmt not in importers.FORMATS:
+        raise InvalidInput(f"Unknown format {fmt!r}.", fields={"format": f"One of: {', '.join(importers.FORMATS)}."})
+    if len(data) > settings.IMPORT_MAX_BYTES:
+        raise InvalidInput(
+            f"The file is larger than {settings.IMPORT_MAX_BYTES:,} bytes.",
+            fields={"file": f"At most {settings.IMPORT_MAX_BYTES} bytes."},
+            code="too_large",
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput("The file is not UTF-8 text.", fields={"file": "Not UTF-8."}, code="not_utf8") from exc
+    if not text.strip():
+        raise InvalidInput("The file is empty.", fields={"file": "The file is empty."}, code="empty_file")
+    with transaction.atomic():
+        job = ImportJob.objects.create(format=fmt, filename=filename[:255], data=data, created_by=created_by)
+        tasks.references_import_job.delay_on_commit(job.pk)
+    return job
+
+
+def import_job_run(*, job: ImportJob) -> ImportJob:
+    """Import a claimed job's file, saving progress after every batch, then embed
+    what it added or changed. Safe to repeat: the import is an upsert."""
+    from claims import importers
+
+    if job.status == ImportJob.Status.IMPORTING:
+        rows = list(importers.read(bytes(job.data), fmt=job.format))
+        ImportJob.objects.filter(pk=job.pk).update(total=len(rows), updated=timezone.now())
+
+        def progress(report: ImportReport) -> None:
+            ImportJob.objects.filter(pk=job.pk).update(
+                processed=report.imported + report.updated + report.unchanged + len(report.rejected),
+                imported=report.imported,
+                updated_count=report.updated,
+                unchanged=report.unchanged,
+                rejected_count=len(report.rejected),
+                rejected=[
+                    {"line": line, "message": message} for line, message in report.rejected[:IMPORT_REJECTED_KEPT]
+                ],
+                updated=timezone.now(),
+            )
+
+        progress(references_import(rows=rows, progress=progress))
+        job.advance(from_statuses=(ImportJob.Status.IMPORTING,), to_status=ImportJob.Status.EMBEDDING)
+    if job.status == ImportJob.Status.EMBEDDING:
+        embedded = references_embed()
+        ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.EMBEDDING).update(
+            status=ImportJob.Status.DONE, embedded=embedded, data=b"", finished=timezone.now(), updated=timezone.now()
+        )
+    job.refresh_from_db()
+    return job
+
+
+def import_job_fail(*, job: ImportJob, error: str) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.FAILED, error=error, finished=timezone.now(), updated=timezone.now()
+    )
+
+
+class DeliveryFailed(Exception):
+    """A webhook subscriber did not take the event; the task retries later."""
+
+
+def webhook_subscribe(*, url: str, events: Iterable[str], created_by=None) -> WebhookSubscription:
+    """Subscribe `url` to `events`; its secret signs every delivery. A URL that
+    resolves to a non-public address is refused (claims.fetch.FetchError)."""
+    from claims import fetch
+
+    events = sorted(set(events))
+    unknown = [event for event in events if event not in WebhookSubscription.Event.values]
+    if unknown or not events:
+        raise InvalidInput(
+            "Unknown or no events.",
+            fields={"events": f"One or more of: {', '.join(WebhookSubscription.Event.values)}."},
+        )
+    fetch.check_url(url, allow_loopback=settings.WEBHOOK_ALLOW_LOOPBACK)
+    return WebhookSubscription.objects.create(
+        url=url, events=events, secret=secrets.token_hex(32), created_by=created_by
+    )
+
+
+def webhook_unsubscribe(*, subscription: WebhookSubscription) -> None:
+    """Stop deliveries; those already queued find the subscription gone and stop too."""
+    subscription.delete()
+
+
+def _absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def article_event(*, article: Article) -> dict:
+    from django.urls import reverse
+
+    return {
+        "article": {
+            "id": article.pk,
+            "status": article.status,
+            "title": article.title,
+            "url": article.url,
+            "claims": article.claims.count(),
+            "api_url": _absolute(reverse("api:article-detail", args=[article.pk])),
+        }
+    }
+
+
+def verdict_event(*, verdict: Verdict) -> dict:
+    from django.urls import reverse
+
+    return {
+        "verdict": {
+            "id": verdict.pk,
+            "claim": verdict.claim_id,
+            "article": verdict.claim.article_id,
+            "rating": verdict.rating,
+            "published_at": verdict.published_at.isoformat() if verdict.published_at else None,
+            "api_url": _absolute(reverse("api:verdict-detail", args=[verdict.pk])),
+            "claimreview_url": _absolute(reverse("claimreview-detail", args=[verdict.pk])),
+        }
+    }
+
+
+def webhooks_notify(*, event: str, data: Mapping) -> int:
+    """Queue a delivery of `event` to every active subscriber of it, sent once the
+    current transaction commits. Returns how many were queued."""
+    from claims import tasks
+
+    subscribers = list(
+        WebhookSubscription.objects.filter(active=True, events__contains=[str(event)]).values_list("pk", flat=True)
+    )
+    if not subscribers:
+        return 0
+    payload = {"id": str(uuid.uuid4()), "event": str(event), "created": timezone.now().isoformat(), "data": dict(data)}
+    for pk in subscribers:
+        tasks.webhook_deliver.delay_on_commit(pk, payload)
+    return len(subscribers)
+
+
+def webhook_body(payload: Mapping) -> bytes:
+    return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+
+
+def webhook_signature(*, secret: str, body: bytes) -> str:
+    """The X-Factcheck-Signature header: sha256=<hex HMAC-SHA256 of the raw body>."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+WEBHOOK_ANSWER_MAX_BYTES = 1024 * 1024
+
+
+def webhook_deliver(*, subscription: WebhookSubscription, payload: Mapping) -> int | None:
+    """POST one signed event. Returns the subscriber's HTTP status; raises
+    DeliveryFailed for an answer other than 2xx or a network failure (worth a
+    retry), but not for an address the guard refuses (never worth one)."""
+    from claims import fetch
+
+    body = webhook_body(payload)
+    headers = {
+        "Content-Type": "application/json",
+        "X-Factcheck-Event": str(payload["event"]),
+        "X-Factcheck-Delivery": str(payload["id"]),
+        "X-Factcheck-Signature": webhook_signature(secret=subscription.secret, body=body),
+    }
+    status, error, retry = None, "", False
+    try:
+        answer = fetch.request(
+            "POST",
+            subscription.url,
+            content=body,
+            headers=headers,
+            allow_loopback=settings.WEBHOOK_ALLOW_LOOPBACK,
+            follow_redirects=False,
+            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+            max_bytes=WEBHOOK_ANSWER_MAX_BYTES,
+        )
+        status = answer.status
+        if not 200 <= status < 300:
+            error, retry = f"The subscriber answered HTTP {status}.", True
+    except fetch.FetchError as exc:
+        error, retry = exc.message, exc.code != "url_not_allowed"
+    WebhookSubscription.objects.filter(pk=subscription.pk).update(
+        last_attempt=timezone.now(), last_status=status, last_error=error
+    )
+    if error:
+        logger.warning("webhook %s to %s: %s", payload["event"], subscription.url, error)
+    if retry:
+        raise DeliveryFailed(error)
+    return status
