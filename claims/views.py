@@ -2,65 +2,271 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.db.models import Prefetch, Q
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
-from claims import claimreview, services
-from claims.models import Article, Claim, Match, Verdict
-from claims.roles import reviewer_required
+from claims import claimreview, presenters, roles, services
+from claims.forms import AssignForm, QueueFilterForm, ReferenceForm, VerdictForm
+from claims.models import Article, Claim, Match, Reference, Verdict
+from claims.roles import editor_required, reviewer_required
+
+QUEUE_PAGE_SIZE = 25
+
+
+def _partial(request: HttpRequest) -> bool:
+    """An htmx request that wants a fragment, not a whole page."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _queue_form(request: HttpRequest) -> QueueFilterForm:
+    """The queue filters: the GET parameters, or those a form carried along in
+    its `filters` field, so next/previous and redirects keep the reviewer's view."""
+    data = request.GET if request.method == "GET" else QueryDict(request.POST.get("filters", ""))
+    return QueueFilterForm(data, reviewers=roles.reviewers())
+
+
+# --- Queue -------------------------------------------------------------------------
 
 
 @reviewer_required
 def queue(request: HttpRequest) -> HttpResponse:
-    claims = Claim.objects.awaiting_review().select_related("article")
-    page = Paginator(claims, 25).get_page(request.GET.get("page"))
-    return render(request, "claims/queue.html", {"page": page, "counts": services.status_counts()})
+    form = _queue_form(request)
+    filters = form.queue_filters(user=request.user)
+    claims = services.claim_queue(**filters).select_related("article", "assignee").defer("embedding")
+    context = {
+        "form": form,
+        "filters": form.querystring(),
+        "page": Paginator(claims, QUEUE_PAGE_SIZE).get_page(request.GET.get("page")),
+        "counts": presenters.status_counts(
+            services.status_counts(claims=services.claim_queue(**{**filters, "status": services.ANY_STATUS}))
+        ),
+        "articles": Article.objects.filter(Q(claims__isnull=False) | Q(pk=filters["article_id"] or 0))
+        .distinct()
+        .only("pk", "title")[:200],
+    }
+    template = "claims/partials/queue_results.html" if _partial(request) else "claims/queue.html"
+    return render(request, template, context)
+
+
+# --- Articles ---------------------------------------------------------------------
 
 
 @reviewer_required
 def article_detail(request: HttpRequest, article_id: int) -> HttpResponse:
     article = get_object_or_404(Article, pk=article_id)
-    return render(request, "claims/article.html", {"article": article, "claims": article.claims.order_by("start")})
+    claims = list(article.claims.defer("embedding").order_by("start"))
+    context = {
+        "article": article,
+        "claims": claims,
+        "claim_count": len(claims),
+        "steps": presenters.pipeline_steps(article),
+        "segments": presenters.article_segments(article.text, claims),
+    }
+    return render(request, "claims/article.html", context)
+
+
+@reviewer_required
+def article_status(request: HttpRequest, article_id: int) -> HttpResponse:
+    article = get_object_or_404(Article, pk=article_id)
+    context = {"article": article, "claim_count": article.claims.count(), "steps": presenters.pipeline_steps(article)}
+    response = render(request, "claims/partials/article_status.html", context)
+    if request.htmx and article.is_finished:
+        # The page was showing progress: reload it to show the claims or the error.
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@require_POST
+@reviewer_required
+def article_retry(request: HttpRequest, article_id: int) -> HttpResponse:
+    article = get_object_or_404(Article, pk=article_id)
+    if article.status != Article.Status.FAILED:
+        messages.info(request, "Only an article that failed can be retried.")
+    else:
+        services.article_retry(article=article)
+        messages.success(request, "The article is being processed again.")
+    return redirect("claims:article", article_id=article.pk)
+
+
+# --- Claims -----------------------------------------------------------------------
+
+
+def _claim(claim_id: int) -> Claim:
+    matches = Match.objects.select_related("reference", "decided_by").defer("reference__embedding").order_by("rank")
+    return get_object_or_404(
+        Claim.objects.select_related("article", "assignee")
+        .defer("embedding")
+        .prefetch_related(Prefetch("matches", queryset=matches)),
+        pk=claim_id,
+    )
+
+
+def _claim_page(
+    request: HttpRequest,
+    claim: Claim,
+    *,
+    verdict_form: VerdictForm | None = None,
+    conflict: str = "",
+    status: int = 200,
+    template: str = "claims/claim.html",
+) -> HttpResponse:
+    form = _queue_form(request)
+    queue = services.claim_queue(**form.queue_filters(user=request.user))
+    previous, following = services.claim_neighbours(claim=claim, queue=queue)
+    before, parts, after = presenters.claim_context(claim)
+    is_editor = roles.is_editor(request.user)
+    context = {
+        "claim": claim,
+        "before": before,
+        "parts": parts,
+        "after": after,
+        "slot_rows": presenters.slot_rows(claim.slots),
+        "matches": [presenters.with_tier(m) for m in claim.matches.all()],
+        "verdicts": claim.verdicts.select_related("reviewer"),
+        "verdict_form": verdict_form or VerdictForm(initial={"version": claim.version}),
+        "ratings": presenters.ratings(),
+        "conflict": conflict,
+        "filters": form.querystring(),
+        "previous": previous,
+        "next": following,
+        "is_editor": is_editor,
+        "assign_form": (
+            AssignForm(initial={"assignee": claim.assignee, "version": claim.version}, reviewers=roles.reviewers())
+            if is_editor
+            else None
+        ),
+        "audit": presenters.audit_trail(claim),
+    }
+    return render(request, template, context, status=status)
 
 
 @reviewer_required
 def claim_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
-    matches = Match.objects.select_related("reference").order_by("rank")
-    claim = get_object_or_404(
-        Claim.objects.select_related("article").prefetch_related(Prefetch("matches", queryset=matches)), pk=claim_id
-    )
-    text = claim.article.text
-    context = {
-        "claim": claim,
-        "before": text[max(0, claim.start - 400) : claim.start],
-        "after": text[claim.end : claim.end + 400],
-        "ratings": settings.VERDICT_RATINGS,
-        "verdicts": claim.verdicts.select_related("reviewer"),
-    }
-    return render(request, "claims/claim.html", context)
+    return _claim_page(request, _claim(claim_id))
+
+
+def _claim_url(claim: Claim, filters: str = "") -> str:
+    url = reverse("claims:claim", args=[claim.pk])
+    return f"{url}?{filters}" if filters else url
 
 
 @require_POST
 @reviewer_required
 def verdict_create(request: HttpRequest, claim_id: int) -> HttpResponse:
-    claim = get_object_or_404(Claim, pk=claim_id)
+    claim = _claim(claim_id)
+    form = VerdictForm(request.POST)
+    if not form.is_valid():
+        return _verdict_error(request, claim, form, status=422)
+    data = form.cleaned_data
     try:
         services.verdict_record(
             claim=claim,
             reviewer=request.user,
-            rating=request.POST.get("rating", ""),
-            note=request.POST.get("note", ""),
+            rating=data["rating"],
+            note=data["note"],
+            sources=data["sources"],
+            expected_version=data["version"],
         )
     except services.InvalidInput as exc:
-        messages.error(request, exc.message)
-        return redirect("claims:claim", claim_id=claim.pk)
+        form.add_error(None, exc.message)
+        return _verdict_error(request, claim, form, status=422)
+    except services.Conflict as exc:
+        claim = _claim(claim_id)
+        # Keep what the reviewer typed; the new version lets them save it on purpose.
+        kept = VerdictForm(initial={**data, "version": claim.version})
+        return _verdict_error(request, claim, kept, status=409, conflict=exc.message)
     messages.success(request, "Verdict saved.")
-    return redirect("claims:queue")
+    url = _claim_url(claim, request.POST.get("filters", ""))
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def _verdict_error(request: HttpRequest, claim: Claim, form: VerdictForm, *, status: int, conflict: str = ""):
+    template = "claims/partials/verdict_panel.html" if _partial(request) else "claims/claim.html"
+    return _claim_page(request, claim, verdict_form=form, conflict=conflict, status=status, template=template)
+
+
+@require_POST
+@editor_required
+def verdict_publish(request: HttpRequest, verdict_id: int) -> HttpResponse:
+    verdict = get_object_or_404(Verdict.objects.select_related("claim"), pk=verdict_id)
+    services.verdict_publish(verdict=verdict, editor=request.user)
+    messages.success(request, "Verdict published: it is now in the ClaimReview feed.")
+    return redirect(_claim_url(verdict.claim, request.POST.get("filters", "")))
+
+
+@require_POST
+@editor_required
+def claim_assign(request: HttpRequest, claim_id: int) -> HttpResponse:
+    claim = get_object_or_404(Claim.objects.defer("embedding"), pk=claim_id)
+    form = AssignForm(request.POST, reviewers=roles.reviewers())
+    if not form.is_valid():
+        messages.error(request, "Choose a reviewer from the list.")
+    else:
+        try:
+            services.claim_assign(
+                claim=claim,
+                assignee=form.cleaned_data["assignee"],
+                editor=request.user,
+                expected_version=form.cleaned_data["version"],
+            )
+        except services.Conflict as exc:
+            messages.error(request, exc.message)
+        else:
+            who = form.cleaned_data["assignee"]
+            messages.success(request, f"Assigned to {who.get_username()}." if who else "Unassigned.")
+    return redirect(_claim_url(claim, request.POST.get("filters", "")))
+
+
+@require_POST
+@reviewer_required
+def match_decide(request: HttpRequest, match_id: int) -> HttpResponse:
+    match = get_object_or_404(Match.objects.select_related("claim", "reference", "decided_by"), pk=match_id)
+    try:
+        services.match_decide(match=match, reviewer=request.user, decision=request.POST.get("decision", ""))
+    except services.InvalidInput as exc:
+        return HttpResponseBadRequest(exc.message)
+    if not _partial(request):
+        return redirect(_claim_url(match.claim, request.POST.get("filters", "")))
+    context = {"match": presenters.with_tier(match), "claim": match.claim, "is_editor": roles.is_editor(request.user)}
+    return render(request, "claims/partials/match_row.html", {**context, "oob_version": True})
+
+
+# --- References (editors) ---------------------------------------------------------------
+
+
+@editor_required
+def reference_list(request: HttpRequest) -> HttpResponse:
+    references = Reference.objects.defer("embedding", "slots").order_by("-updated", "-pk")
+    query = request.GET.get("q", "").strip()
+    if query:
+        references = references.filter(
+            Q(text__icontains=query)
+            | Q(title__icontains=query)
+            | Q(publisher__icontains=query)
+            | Q(external_id__iexact=query)
+        )
+    page = Paginator(references, 50).get_page(request.GET.get("page"))
+    return render(request, "claims/references.html", {"page": page, "q": query})
+
+
+@editor_required
+def reference_edit(request: HttpRequest, reference_id: int | None = None) -> HttpResponse:
+    reference = get_object_or_404(Reference, pk=reference_id) if reference_id else Reference()
+    form = ReferenceForm(request.POST or None, instance=reference)
+    if request.method == "POST" and form.is_valid():
+        services.reference_save(reference=form.save(commit=False))
+        messages.success(request, "Reference saved.")
+        return redirect("claims:references")
+    return render(request, "claims/reference_form.html", {"form": form, "reference": reference})
+
+
+# --- ClaimReview (public) -------------------------------------------------------------
 
 
 def claimreview_detail(request: HttpRequest, verdict_id: int) -> JsonResponse:

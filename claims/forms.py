@@ -1,0 +1,124 @@
+"""Forms of the reviewer's desk: they parse and validate; services do the work."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+
+from claims.models import Claim, Reference
+from claims.services import ANY_STATUS
+
+ME, NOBODY = "me", "none"
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's GET parameters. Invalid values are ignored, not fatal: a
+    stale bookmarked URL still shows a queue."""
+
+    status = forms.ChoiceField(
+        required=False, choices=[("", "Awaiting review"), *Claim.Status.choices, (ANY_STATUS, "Any status")]
+    )
+    kind = forms.ChoiceField(required=False, choices=[("", "Any kind"), *Claim.Kind.choices])
+    article = forms.IntegerField(required=False, min_value=1)
+    assignee = forms.ChoiceField(required=False)
+    differs = forms.BooleanField(required=False, label="Numbers differ from a match")
+
+    FIELDS = ("status", "kind", "article", "assignee", "differs")
+
+    def __init__(self, data=None, *, reviewers=(), **kwargs) -> None:
+        super().__init__(data, label_suffix="", **kwargs)
+        self.fields["assignee"].choices = [
+            ("", "Anyone"),
+            (ME, "Me"),
+            (NOBODY, "Nobody"),
+            *((str(user.pk), user.get_username()) for user in reviewers),
+        ]
+
+    def queue_filters(self, *, user) -> dict:
+        """Keyword arguments for services.claim_queue."""
+        self.is_valid()
+        data = {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
+        assignee = data.get("assignee") or ""
+        return {
+            "status": data.get("status") or None,
+            "kind": data.get("kind") or None,
+            "article_id": data.get("article"),
+            "assignee_id": user.pk if assignee == ME else int(assignee) if assignee.isdigit() else None,
+            "unassigned": assignee == NOBODY,
+            "numbers_differ": bool(data.get("differs")),
+        }
+
+    def querystring(self) -> str:
+        """The filters (no page) to carry from the queue to a claim and back."""
+        if not self.is_bound:
+            return ""
+        kept = self.data.copy()
+        for name in list(kept):
+            if name not in self.FIELDS or not kept.get(name):
+                del kept[name]
+        return kept.urlencode()
+
+
+class SourcesField(forms.CharField):
+    """One URL per line, returned as a list."""
+
+    widget = forms.Textarea(attrs={"rows": 3, "spellcheck": "false"})
+
+    def to_python(self, value) -> list[str]:
+        return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+    def validate(self, value: list[str]) -> None:
+        check = URLValidator(schemes=["http", "https"])
+        for url in value:
+            try:
+                check(url)
+            except ValidationError as exc:
+                raise ValidationError(f"Not a web address: {url}") from exc
+
+    def run_validators(self, value) -> None:
+        pass
+
+    def prepare_value(self, value) -> str:
+        return "\n".join(value) if isinstance(value, list | tuple) else (value or "")
+
+
+class VerdictForm(forms.Form):
+    rating = forms.ChoiceField(widget=forms.RadioSelect)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    sources = SourcesField(required=False, label="Sources", help_text="One web address per line.")
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["rating"].choices = [(rating, rating) for rating in settings.VERDICT_RATINGS]
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(queryset=None, required=False, empty_label="Nobody")
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, reviewers, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = reviewers
+
+
+class ReferenceForm(forms.ModelForm):
+    url = forms.URLField(required=False, max_length=2000, assume_scheme="https", label="Address of the fact-check")
+
+    class Meta:
+        model = Reference
+        fields = ["external_id", "text", "title", "subtitle", "rating", "publisher", "url", "published", "language"]
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 3}),
+            "subtitle": forms.Textarea(attrs={"rows": 2}),
+            "published": forms.DateInput(attrs={"type": "date"}),
+        }
+        labels = {"external_id": "External id"}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # The id ties the row to its source; re-imports upsert by it.
+            self.fields["external_id"].disabled = True
