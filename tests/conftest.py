@@ -57,6 +57,37 @@ def outsider_api(outsider) -> APIClient:
 
 
 @pytest.fixture
+def editor_api(editor) -> APIClient:
+    return token_client(editor)
+
+
+@pytest.fixture(scope="session")
+def httpserver_listen_address() -> tuple[str, int]:
+    """pytest-httpserver's local server on IPv4 loopback, whatever localhost resolves to."""
+    return ("127.0.0.1", 0)
+
+
+@pytest.fixture
+def loopback_is_public(monkeypatch):
+    """Let a test's local server (127.0.0.1) stand in for a public web site;
+    every other non-public address, 127.0.0.2 included, stays refused."""
+    from claims import fetch
+
+    real = fetch.address_allowed
+    monkeypatch.setattr(
+        fetch, "address_allowed", lambda address, allow_loopback=False: address == "127.0.0.1" or real(address)
+    )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """API rate-limit counters live in the cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
 def demo_references(db) -> int:
     """The demo reference corpus, imported and embedded with the real model."""
     rows = importers.read((DEMO / "references.jsonl").read_bytes(), fmt="jsonl")

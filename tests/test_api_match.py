@@ -40,3 +40,54 @@ def test_it_rejects_a_top_k_out_of_range(reviewer_api):
     response = reviewer_api.post("/api/match", {"text": "x", "top_k": 500}, format="json")
     assert response.status_code == 400
     assert "top_k" in response.json()["error"]["fields"]
+
+
+def test_it_matches_a_batch_with_one_embedding_call(reviewer_api, demo_references, monkeypatch):
+    from claims import embedding
+
+    calls = []
+    real = embedding.embed
+
+    def counting(texts, **kwargs):
+        calls.append(list(texts))
+        return real(texts, **kwargs)
+
+    monkeypatch.setattr(embedding, "embed", counting)
+    texts = [
+        "The Duma voted 397-0 to ratify the treaty with North Korea",
+        "Russian lawmakers voted 397 to 0 to approve the defence treaty",
+        "Something nobody has ever checked about penguins",
+    ]
+    response = reviewer_api.post("/api/match/batch", {"texts": texts, "top_k": 2}, format="json")
+    assert response.status_code == 200, response.content
+    results = response.json()["results"]
+    assert [item["index"] for item in results] == [0, 1, 2]
+    assert all(len(item["results"]) == 2 for item in results)
+    assert results[0]["results"][0]["reference"]["external_id"] == "demo-001"
+    assert calls == [texts]
+    # The same answers as one at a time (scores up to batch padding effects).
+    single = reviewer_api.post("/api/match", {"text": texts[1], "top_k": 2}, format="json").json()["results"]
+    batched = results[1]["results"]
+    assert [r["reference"]["id"] for r in batched] == [r["reference"]["id"] for r in single]
+    assert [r["numbers"] for r in batched] == [r["numbers"] for r in single]
+    assert [r["score"] for r in batched] == pytest.approx([r["score"] for r in single], abs=0.02)
+
+
+def test_it_refuses_a_batch_over_the_limit(reviewer_api, settings):
+    response = reviewer_api.post("/api/match/batch", {"texts": ["x"] * 101}, format="json")
+    assert response.status_code == 400
+    assert "texts" in response.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("texts", [[], [""], ["ok", "   "], "not a list"])
+def test_it_refuses_a_batch_with_nothing_to_match(reviewer_api, texts):
+    response = reviewer_api.post("/api/match/batch", {"texts": texts}, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("path", ["/api/match", "/api/match/batch"])
+def test_it_lets_no_outsider_match(outsider_api, path):
+    response = outsider_api.post(path, {"text": "x", "texts": ["x"]}, format="json")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "permission_denied"

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from claims.services import InvalidInput
+from claims.fetch import FetchError
+from claims.services import Conflict, InvalidInput, NotAllowed
+
+logger = logging.getLogger(__name__)
+
+SERVER_ERROR = "Something went wrong on our side; it has been logged."
 
 
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
@@ -26,9 +34,19 @@ def _flatten(detail) -> dict:
 
 
 def exception_handler(exc, context):
+    # A request that matches the schema but that a service cannot act on is a
+    # 422; a request that does not match the schema fails in its serializer (400).
     if isinstance(exc, InvalidInput):
-        code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE if exc.code == "too_large" else 400
-        return Response(error_body(exc.code, exc.message, exc.fields), status=code)
+        if exc.code == "too_large":
+            return Response(error_body(exc.code, exc.message, exc.fields), status=413)
+        code = "unprocessable" if exc.code == "invalid" else exc.code
+        return Response(error_body(code, exc.message, exc.fields), status=422)
+    if isinstance(exc, FetchError):
+        return Response(error_body(exc.code, exc.message, {"url": exc.message}), status=422)
+    if isinstance(exc, Conflict):
+        return Response(error_body("conflict", exc.message), status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, NotAllowed):
+        return Response(error_body("permission_denied", exc.message), status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, DatabaseError):
         return Response(
             error_body("service_unavailable", "The database is unavailable; try again shortly."),
@@ -41,7 +59,11 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None
+        # A bug: log it with its traceback, and answer JSON even with DEBUG on
+        # (Django's debug page would be an HTML traceback).
+        view = context.get("view")
+        logger.exception("unhandled error in %s", type(view).__name__ if view else "an API view", exc_info=exc)
+        return Response(error_body("server_error", SERVER_ERROR), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
     detail = response.data
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten(detail) if isinstance(detail, dict) else {}
@@ -58,5 +80,26 @@ def exception_handler(exc, context):
     return response
 
 
-def json_404(request, exception=None):
-    return JsonResponse(error_body("not_found", "No such URL."), status=404)
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def handler404(request, exception=None):
+    """JSON for API paths, the usual page elsewhere."""
+    if _is_api(request):
+        return JsonResponse(error_body("not_found", "No such URL."), status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def handler500(request):
+    """Never an HTML traceback for an API client."""
+    if _is_api(request):
+        return JsonResponse(error_body("server_error", SERVER_ERROR), status=500)
+    return defaults.server_error(request)
+
+
+def handler400(request, exception=None):
+    """A request Django itself refuses (a bad Host header, an oversized form)."""
+    if _is_api(request):
+        return JsonResponse(error_body("bad_request", "The request is malformed."), status=400)
+    return defaults.bad_request(request, exception)
