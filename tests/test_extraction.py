@@ -1,0 +1,407 @@
+"""Claim extraction: the slot rules on our own example sentences, and the
+acceptance claims on the reference article (read from ../shared, never copied)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from claims.extraction import ExtractedClaim, extract, extract_many, html_to_text, load_nlp
+from claims.extraction.checkworthiness import average_precision, evaluate, has_number, load_debates
+from claims.extraction.dates import resolve
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SEED = SHARED / "seed" / "000_adcf756cba233ad6.txt"
+SEED_PUBLISHED = dt.date(2024, 10, 24)  # a Thursday
+PUBLISHED = dt.date(2024, 10, 24)
+
+
+def one(text: str, published: dt.date | None = PUBLISHED) -> ExtractedClaim:
+    claims = extract(text, published=published)
+    assert len(claims) == 1, [c.to_dict() for c in claims]
+    return claims[0]
+
+
+def quantities(text: str, published: dt.date | None = PUBLISHED) -> list[dict]:
+    return [q for c in extract(text, published=published) for q in c.to_dict()["slots"]["quantities"]]
+
+
+def dates(text: str, published: dt.date | None = PUBLISHED) -> list[dict]:
+    return [d for c in extract(text, published=published) for d in c.to_dict()["slots"]["dates"]]
+
+
+def assert_offsets(text: str, claims: list[ExtractedClaim]) -> None:
+    for claim in claims:
+        d = claim.to_dict()
+        assert text[d["start"] : d["end"]] == d["text"]
+        for key in ("quantities", "tallies", "rankings", "dates"):
+            for slot in d["slots"][key]:
+                assert text[slot["start"] : slot["end"]] == slot["text"], slot
+
+
+# --- The reference article ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seed() -> tuple[str, list[dict]]:
+    if not SEED.exists():
+        pytest.skip(f"reference article not found at {SEED} (CI lays ../shared beside the clone)")
+    text = SEED.read_text(encoding="utf-8")
+    claims = extract(text, published=SEED_PUBLISHED)
+    assert_offsets(text, claims)
+    return text, [c.to_dict() for c in claims]
+
+
+def test_it_finds_the_vague_troop_deployment(seed):
+    _, claims = seed
+    first = claims[0]
+    troops = [q for q in first["slots"]["quantities"] if q["counted"] == "troop"]
+    assert troops and troops[0]["precision"] == "vague"
+    assert troops[0]["magnitude"] == 3 and troops[0]["value"] is None
+
+
+def test_it_finds_around_3000_soldiers_with_more_troops_by_december(seed):
+    _, claims = seed
+    claim = next(c for c in claims if any(q["value"] == 3000 for q in c["slots"]["quantities"]))
+    soldiers = next(q for q in claim["slots"]["quantities"] if q["value"] == 3000)
+    assert soldiers["precision"] == "approximate"
+    assert soldiers["counted"] == "soldier"
+    more = [q for q in claim["slots"]["quantities"] if q["precision"] == "vague"]
+    assert more and more[0]["counted"] == "troop" and more[0]["magnitude"] == 3
+    assert {"value": "2024-12", "granularity": "month", "modifier": "by"}.items() <= claim["slots"]["dates"][0].items()
+    assert claim["kind"] == "numeric" and claim["slots"]["source"]
+
+
+def test_it_finds_the_top_10_ranking(seed):
+    _, claims = seed
+    ranking = next(r for c in claims for r in c["slots"]["rankings"])
+    assert (ranking["rank"], ranking["top"], ranking["of"]) == (10, True, "weapons exporters")
+
+
+def test_it_finds_the_tally_dated_by_the_previous_sentence(seed):
+    _, claims = seed
+    claim = next(c for c in claims if c["slots"]["tallies"])
+    tally = claim["slots"]["tallies"][0]
+    assert (tally["for"], tally["against"]) == (397, 0) and "397" in tally["text"]
+    (date,) = claim["slots"]["dates"]
+    assert date["value"] == "2024-10-24" and date["inherited"] is True
+    # The inherited date points at the previous sentence's own span.
+    assert date["end"] <= claim["start"]
+
+
+def test_it_dates_the_treaty_signing_to_june(seed):
+    _, claims = seed
+    june = [d for c in claims for d in c["slots"]["dates"] if d["value"] == "2024-06"]
+    assert june and june[0]["granularity"] == "month" and june[0]["modifier"] == "in"
+
+
+def test_it_does_not_count_the_two_leaders_or_countries(seed):
+    text, claims = seed
+    for claim in claims:
+        for q in claim["slots"]["quantities"]:
+            assert q["value"] != 2
+            assert "two" not in q["text"].lower()
+    assert len(claims) < len(text.splitlines())  # not every sentence is a claim
+
+
+def test_it_resolves_bare_weekdays_to_the_publication_thursday(seed):
+    _, claims = seed
+    days = {d["value"] for c in claims for d in c["slots"]["dates"] if d["granularity"] == "day"}
+    assert days == {"2024-10-24"}
+
+
+# --- Quantities ----------------------------------------------------------------------
+
+
+def test_it_reads_currencies_and_multipliers():
+    found = quantities("The firm said it spent $4.5bn on the plant, up from €3.2 million and £700m before.")
+    assert [(q["value"], q["unit"]) for q in found] == [(4.5e9, "USD"), (3.2e6, "EUR"), (7e8, "GBP")]
+    assert all(q["precision"] == "exact" and q["low"] == q["high"] == q["value"] for q in found)
+
+
+def test_it_reads_percentages_and_fractions_as_percent():
+    found = quantities("Turnout reached 95 per cent and two-thirds of voters backed the plan.")
+    assert [(q["value"], q["unit"]) for q in found] == [(95.0, "percent"), (66.67, "percent")]
+    assert found[1]["counted"] == "voter"
+
+
+def test_it_reads_a_range_without_inventing_a_value():
+    (q,) = quantities("Between 10,000 and 12,000 people marched through the capital.")
+    assert (q["precision"], q["low"], q["high"], q["value"]) == ("range", 10000, 12000, None)
+    assert q["counted"] == "people" and q["magnitude"] == 4
+
+
+def test_it_spreads_a_shared_multiplier_over_a_range():
+    (q,) = quantities("The agency expects 10-12 million visitors.")
+    assert (q["low"], q["high"]) == (10e6, 12e6)
+
+
+def test_it_reads_bounds_and_approximations():
+    found = quantities("More than 500 homes burned, at least 12 people died and up to 40 are missing, some 300 fled.")
+    assert [(q["precision"], q["value"]) for q in found] == [
+        ("lower_bound", 500),
+        ("lower_bound", 12),
+        ("upper_bound", 40),
+        ("approximate", 300),
+    ]
+    assert found[0]["low"] == 500 and found[0]["high"] is None
+    assert found[2]["high"] == 40 and found[2]["low"] is None
+    assert [q["counted"] for q in found] == ["home", "people", None, None]
+
+
+def test_it_keeps_vague_counts_vague():
+    found = quantities("Dozens of protesters were held and tens of thousands of people fled.")
+    assert [(q["precision"], q["magnitude"], q["value"]) for q in found] == [("vague", 1, None), ("vague", 4, None)]
+    assert [q["counted"] for q in found] == ["protester", "people"]
+
+
+def test_it_counts_what_follows_the_number():
+    (q,) = quantities("Officials said 1.2 million new teachers were hired.")
+    assert (q["value"], q["counted"]) == (1.2e6, "teacher")
+
+
+def test_it_reads_units():
+    found = quantities("The rover travelled 12 km over 3 days.")
+    assert [(q["value"], q["unit"]) for q in found] == [(12, "km"), (3, "day")]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The two sides met in Geneva, and both men shook hands on Monday.",
+        "The three leaders signed the pact in Rome on Friday.",
+        "The F-16 jets and the Boeing 737 were inspected under Resolution 2231 on Monday.",
+        "Cases of COVID-19 were reported in 2020.",
+        "The Lakers won 102-98 on Sunday.",
+    ],
+)
+def test_it_does_not_take_labels_participants_or_scores_for_amounts(sentence):
+    assert quantities(sentence) == []
+
+
+# --- Tallies and rankings --------------------------------------------------------------
+
+
+def test_it_reads_vote_tallies():
+    claim = one("The Senate voted 52-48 to confirm the nominee.").to_dict()
+    assert [(t["for"], t["against"], t["abstain"]) for t in claim["slots"]["tallies"]] == [(52, 48, None)]
+    assert claim["slots"]["quantities"] == []
+
+
+def test_it_reads_abstentions():
+    claim = one("The bill passed 220 to 205 with 3 abstentions.").to_dict()
+    assert [(t["for"], t["against"], t["abstain"]) for t in claim["slots"]["tallies"]] == [(220, 205, 3)]
+
+
+def test_it_reads_rankings():
+    claim = one("Germany is the world's third-largest economy.").to_dict()
+    assert [(r["rank"], r["top"], r["of"]) for r in claim["slots"]["rankings"]] == [(3, False, "largest economy")]
+    claim = one("The port is among the top five container hubs in Asia.").to_dict()
+    assert [(r["rank"], r["top"], r["of"]) for r in claim["slots"]["rankings"]] == [(5, True, "container hubs")]
+
+
+# --- Dates ---------------------------------------------------------------------------
+
+
+def test_it_resolves_weekdays_on_or_before_publication_unless_future():
+    assert dates("The minister resigned on Thursday.")[0]["value"] == "2024-10-24"
+    assert dates("The minister resigned on Monday.")[0]["value"] == "2024-10-21"
+    assert dates("The minister will resign on Monday.")[0]["value"] == "2024-10-28"
+
+
+def test_it_resolves_yearless_months_by_direction():
+    assert dates("The law was passed in June.")[0]["value"] == "2024-06"
+    assert dates("The law was passed in November.")[0]["value"] == "2023-11"
+    (by,) = dates("The agency said 500 more staff would be hired by March.")
+    assert (by["value"], by["granularity"], by["modifier"]) == ("2025-03", "month", "by")
+
+
+def test_it_reads_explicit_days_years_and_decades():
+    found = dates("He was elected on 3 May 2016, served until January 2021 and grew up in the 1990s.")
+    assert [(d["value"], d["granularity"], d["modifier"]) for d in found] == [
+        ("2016-05-03", "day", "on"),
+        ("2021-01", "month", "until"),
+        ("1990s", "decade", "in"),
+    ]
+
+
+def test_it_drops_relative_dates_without_a_publication_date():
+    assert [d["value"] for d in dates("The mine closed last year and reopened in March 2019.", None)] == ["2019-03"]
+
+
+def test_it_ignores_durations_and_ages():
+    assert resolve("the past 10 years", PUBLISHED, False) is None
+    assert resolve("50", PUBLISHED, False) is None
+
+
+def test_it_inherits_the_event_date_only_for_the_same_event():
+    text = (
+        "Parliament voted on Tuesday to approve the budget. "
+        "Deputies voted 300 to 12 to pass it. "
+        "Inflation stands at 4 percent."
+    )
+    claims = [c.to_dict() for c in extract(text, published=PUBLISHED)]
+    assert_offsets(text, extract(text, published=PUBLISHED))
+    assert claims[1]["slots"]["dates"][0]["value"] == "2024-10-22"
+    assert claims[1]["slots"]["dates"][0]["inherited"] is True
+    assert claims[2]["slots"]["dates"] == []
+
+
+# --- Actor, source, kind ------------------------------------------------------------------
+
+
+def test_it_finds_the_source_and_actor():
+    slots = one("The health ministry said that 40 nurses were hired in Leeds last month.").to_dict()["slots"]
+    assert slots["source"] == "The health ministry" or slots["source"] == "health ministry"
+    assert slots["actor"] == "nurses"
+    slots = one("Fewer than 40 percent of respondents agreed, according to a Gallup poll.").to_dict()["slots"]
+    assert "Gallup" in slots["source"]
+
+
+def test_it_labels_kinds():
+    assert one("The council approved 12 new schools.").kind == "numeric"
+    assert one("The council met the mayor on Monday.").kind == "dated_event"
+    assert one("The mayor told reporters that the council had acted unlawfully.").kind == "attributed"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "I think we should cut taxes for 100 million Americans.",
+        "The ministry has hinted that it could look at the rules again.",
+        "Both houses act as rubber stamps for the government.",
+        "Thank you very much.",
+        "",
+    ],
+)
+def test_it_does_not_report_opinions_hints_or_chatter(sentence):
+    assert extract(sentence, published=PUBLISHED) == []
+
+
+def test_it_gives_the_contract_shape():
+    claim = one("Some 3,000 soldiers arrived on Thursday, the army said.").to_dict()
+    assert set(claim) == {"text", "start", "end", "kind", "checkworthiness", "slots"}
+    assert set(claim["slots"]) == {"quantities", "tallies", "rankings", "dates", "actor", "source"}
+    assert set(claim["slots"]["quantities"][0]) == {
+        *("text", "start", "end", "value", "low", "high", "precision", "magnitude", "unit", "counted")
+    }
+    assert 0.0 <= claim["checkworthiness"] <= 1.0
+    json.dumps(claim)
+
+
+# --- Batching, HTML, model -----------------------------------------------------------------------
+
+
+def test_it_batches_like_single_calls():
+    texts = ["The army deployed 400 troops on Monday.", "", "Nothing to see here.", "Sales rose 5% in May."]
+    batched = extract_many(texts, published=PUBLISHED, batch_size=2)
+    assert batched == [extract(t, published=PUBLISHED) for t in texts]
+    assert [len(claims) for claims in batched] == [1, 0, 0, 1]
+
+
+def test_it_offsets_claims_into_the_whole_article():
+    text = "Intro line without facts\n\nThe port handled 3 million containers in 2023.\n  Another line."
+    claims = extract(text, published=PUBLISHED)
+    assert_offsets(text, claims)
+    assert claims[0].to_dict()["slots"]["quantities"][0]["value"] == 3e6
+
+
+def test_it_extracts_the_main_text_from_html():
+    html = (
+        "<html><head><title>t</title></head><body><nav><a href='/'>Home</a> <a href='/x'>Sport</a></nav>"
+        "<article><h1>Port grows</h1><p>The port handled 3 million containers in 2023, its busiest year, "
+        "officials said on Monday in a statement to reporters.</p>"
+        "<p>Officials expect growth to continue next year as new cranes arrive at the terminal.</p></article>"
+        "<footer>Copyright and cookie notice</footer></body></html>"
+    )
+    text = html_to_text(html)
+    assert "3 million containers" in text
+    assert "cookie" not in text
+    assert html_to_text("") == ""
+
+
+def test_it_loads_the_model_once():
+    assert load_nlp() is load_nlp()
+    assert "lemmatizer" in load_nlp().pipe_names
+
+
+# --- Check-worthiness --------------------------------------------------------------------------
+
+
+def test_it_scores_statistics_above_chatter():
+    texts = ["Thank you, it is great to be here.", "Unemployment fell to 3.5 percent, the lowest rate since 1969."]
+    from claims.extraction import analyse_many
+
+    scores = [max(r.score for r in per_text) for per_text in analyse_many(texts, published=None)]
+    assert scores[1] > scores[0] + 0.3
+
+
+def test_it_computes_average_precision():
+    assert average_precision([0.9, 0.8, 0.1], [1, 0, 1]) == pytest.approx((1 + 2 / 3) / 2)
+    assert average_precision([0.5], [0]) is None
+
+
+def test_it_evaluates_debates(tmp_path):
+    (tmp_path / "d1.tsv").write_text("1\tA\tWe added 9 million jobs.\t1\n2\tB\tHello there.\t0\n", encoding="utf-8")
+    debates = load_debates(tmp_path)
+    report = evaluate(debates, [[0.9, 0.1]])
+    assert report["map_all"] == 1.0 and report["map_with_numbers"] == 1.0
+    assert has_number("nine million") and not has_number("hello")
+
+
+# --- Management commands -----------------------------------------------------------------------
+
+
+def run_command(*args: str) -> str:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_it_prints_an_articles_claims_as_json(tmp_path):
+    article = tmp_path / "article.txt"
+    article.write_text("The council met on Monday.\nIt approved 12 new schools, the mayor said.\n", encoding="utf-8")
+    claims = json.loads(run_command("extract_claims", str(article), "--published", "2024-10-24", "--json"))
+    assert [c["kind"] for c in claims] == ["dated_event", "numeric"]
+    assert claims[0]["slots"]["dates"][0]["value"] == "2024-10-21"
+
+
+def test_it_prints_one_json_object_per_line(tmp_path):
+    lines = tmp_path / "lines.txt"
+    lines.write_text(
+        "Sales rose 5% in May.\nHello.\n<p>The port moved 3 million boxes in 2023.</p>\n", encoding="utf-8"
+    )
+    out = run_command("extract_claims", str(lines), "--lines", "--published", "2024-10-24")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [row["line"] for row in rows] == [1, 2, 3]
+    assert [len(row["claims"]) for row in rows] == [1, 0, 1]
+
+
+def test_it_reads_html_articles(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text(
+        "<html><body><nav>Menu Sport Weather</nav><article><p>The port handled 3 million containers in 2023, "
+        "officials said on Monday in a statement that was sent to reporters.</p><p>More cranes arrive next "
+        "year at the new terminal on the river, the port authority said.</p></article></body></html>",
+        encoding="utf-8",
+    )
+    claims = json.loads(run_command("extract_claims", str(page), "--json"))
+    assert claims and claims[0]["slots"]["quantities"][0]["value"] == 3e6
+    assert "Menu" not in claims[0]["text"]
+
+
+def test_it_reports_checkworthiness_map(tmp_path):
+    (tmp_path / "20160926_d.tsv").write_text(
+        "1\tA\tGood evening and welcome.\t0\n2\tB\tWe lost 800,000 jobs in one month.\t1\n3\tA\tThank you.\t0\n",
+        encoding="utf-8",
+    )
+    report = json.loads(run_command("eval_checkworthiness", str(tmp_path), "--json"))
+    assert report["shipped_weights"]["map_all"] == 1.0
+    assert report["shipped_weights"]["map_with_numbers"] == 1.0
