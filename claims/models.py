@@ -7,6 +7,8 @@ import hashlib
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -172,15 +174,22 @@ class Reference(models.Model):
     slots = models.JSONField(default=dict, blank=True)
     embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
     embedding_model = models.CharField(max_length=200, blank=True)
+    # The lexical half of hybrid search; PostgreSQL keeps it in step with the text.
+    search = models.GeneratedField(
+        expression=SearchVector("text", "title", config="english"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
     objects = ReferenceQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["embedding", "updated"])
+    history = HistoricalRecords(excluded_fields=["embedding", "updated", "search"])
 
     class Meta:
         ordering = ["pk"]
         indexes = [
+            GinIndex(name="reference_search_gin", fields=["search"]),
             HnswIndex(
                 name="reference_embedding_hnsw",
                 fields=["embedding"],

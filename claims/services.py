@@ -17,7 +17,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
-from pgvector.django import CosineDistance
 
 from claims import embedding
 from claims.models import (
@@ -241,7 +240,7 @@ def article_match(*, article: Article, top_k: int | None = None) -> int:
     claims = list(article.claims.filter(embedding__isnull=False))
     new_matches: list[Match] = []
     for claim in claims:
-        results = reference_search(embedding=claim.embedding, top_k=top_k)
+        results = reference_search(text=claim.text, vector=claim.embedding, top_k=top_k)
         for rank, (reference, score) in enumerate(results, start=1):
             comparisons, summary = numbers_compare(claim_slots=claim.slots, reference_slots=reference.slots)
             new_matches.append(
@@ -279,14 +278,12 @@ class MatchResult:
     comparisons: list[dict] = field(default_factory=list)
 
 
-def reference_search(*, embedding, top_k: int) -> list[tuple[Reference, float]]:
-    """The top_k references nearest to `embedding` by cosine similarity."""
-    nearest = (
-        Reference.objects.embedded_with(settings.EMBEDDING_MODEL_NAME)
-        .annotate(distance=CosineDistance("embedding", embedding))
-        .order_by("distance")[:top_k]
-    )
-    return [(reference, 1.0 - reference.distance) for reference in nearest]
+def reference_search(*, text: str, vector, top_k: int, mode: str | None = None) -> list[tuple[Reference, float]]:
+    """The top_k references for a claim, best first, each with its cosine similarity."""
+    from claims import retrieval
+
+    found = retrieval.search(text=text, vector=vector, top_k=top_k, mode=mode or settings.MATCH_MODE)
+    return [(candidate.reference, candidate.cosine) for candidate in found]
 
 
 def match_tier(*, score: float, numbers: str, likely: float, possible: float) -> str:
@@ -312,15 +309,17 @@ def claim_match(
     published: dt.date | None = None,
     likely: float | None = None,
     possible: float | None = None,
+    mode: str | None = None,
 ) -> list[MatchResult]:
     """Match one claim text against the reference corpus, with number checks."""
-    from claims import extraction
+    from claims import extraction, retrieval
 
     if not text or not text.strip():
         raise InvalidInput("The text is empty.", fields={"text": "This field may not be blank."})
     query_slots = slots_of(text, extraction.extract(text, published=published))
+    vector = embedding.embed_one(retrieval.clean_query(text) or text)
     return _match_results(
-        query_slots=query_slots, vector=embedding.embed_one(text), top_k=top_k, likely=likely, possible=possible
+        text=text, query_slots=query_slots, vector=vector, top_k=top_k, likely=likely, possible=possible, mode=mode
     )
 
 
@@ -334,7 +333,7 @@ def claims_match_batch(
 ) -> list[list[MatchResult]]:
     """Match many claim texts at once: one embedding batch and one extraction
     batch for all of them; a list of results per text, in order."""
-    from claims import extraction
+    from claims import extraction, retrieval
 
     texts = list(texts)
     blank = {f"texts.{i}": "This text is empty." for i, text in enumerate(texts) if not text or not text.strip()}
@@ -348,24 +347,36 @@ def claims_match_batch(
         )
     if not texts:
         return []
-    vectors = embedding.embed(texts)
+    vectors = embedding.embed([retrieval.clean_query(text) or text for text in texts])
     found = extraction.extract_many(texts, published=published)
     return [
         _match_results(
-            query_slots=slots_of(text, claims_found), vector=vector, top_k=top_k, likely=likely, possible=possible
+            text=text,
+            query_slots=slots_of(text, claims_found),
+            vector=vector,
+            top_k=top_k,
+            likely=likely,
+            possible=possible,
         )
         for text, vector, claims_found in zip(texts, vectors, found, strict=True)
     ]
 
 
 def _match_results(
-    *, query_slots: Mapping, vector, top_k: int | None, likely: float | None, possible: float | None
+    *,
+    text: str,
+    query_slots: Mapping,
+    vector,
+    top_k: int | None,
+    likely: float | None,
+    possible: float | None,
+    mode: str | None = None,
 ) -> list[MatchResult]:
     top_k = top_k or settings.MATCH_TOP_K
     likely = settings.MATCH_LIKELY_THRESHOLD if likely is None else likely
     possible = settings.MATCH_POSSIBLE_THRESHOLD if possible is None else possible
     results = []
-    for rank, (reference, score) in enumerate(reference_search(embedding=vector, top_k=top_k), 1):
+    for rank, (reference, score) in enumerate(reference_search(text=text, vector=vector, top_k=top_k, mode=mode), 1):
         comparisons, summary = numbers_compare(claim_slots=query_slots, reference_slots=reference.slots)
         results.append(
             MatchResult(
@@ -425,11 +436,19 @@ def references_import(
             return
         ids = [row["external_id"] for _, row in batch]
         existing = {ref.external_id: ref for ref in Reference.objects.filter(external_id__in=ids)}
-        texts = [row["text"] for _, row in batch]
-        found = extraction.extract_many(texts, published=None)
-        to_create, to_update = [], []
-        for (_, row), claims_found in zip(batch, found, strict=True):
+        # Extraction is the slow part of an import: run it only on new or
+        # changed texts, so a re-import of an unchanged corpus is quick.
+        fresh = [
+            row
+            for _, row in batch
+            if row["external_id"] not in existing or existing[row["external_id"]].text != row["text"]
+        ]
+        for row, claims_found in zip(
+            fresh, extraction.extract_many([row["text"] for row in fresh], published=None), strict=True
+        ):
             row["slots"] = slots_of(row["text"], claims_found)
+        to_create, to_update = [], []
+        for _, row in batch:
             ref = existing.get(row["external_id"])
             if ref is None:
                 to_create.append(Reference(**row))

@@ -21,11 +21,17 @@ class Command(BaseCommand):
         parser.add_argument("--queries", type=Path, required=True, help="TSV: id<TAB>text.")
         parser.add_argument("--qrels", type=Path, required=True, help="TREC qrels.")
         parser.add_argument("--top-k", type=int, default=10)
+        parser.add_argument(
+            "--mode",
+            choices=["dense", "lexical", "hybrid", "all"],
+            default="hybrid",
+            help="Retrieval stage to measure; 'all' measures each on one imported corpus.",
+        )
         parser.add_argument("--limit", type=int, help="Only the first N queries.")
         parser.add_argument("--json", dest="as_json", action="store_true", help="Print the figures as one JSON object.")
         parser.add_argument("--keep-db", action="store_true", help="Reuse the evaluation database between runs.")
 
-    def handle(self, *args, corpus, fmt, queries, qrels, top_k, limit, as_json: bool, keep_db: bool, **options):
+    def handle(self, *args, corpus, fmt, queries, qrels, top_k, mode, limit, as_json: bool, keep_db: bool, **options):
         for path in (corpus, queries, qrels):
             if not path.exists():
                 raise CommandError(f"No such file: {path}")
@@ -38,7 +44,7 @@ class Command(BaseCommand):
         connection.settings_dict.setdefault("TEST", {})["NAME"] = "factcheck_eval"
         old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=keep_db)
         try:
-            figures = self.evaluate(corpus, fmt, query_texts, judgements, ids, top_k)
+            figures = self.evaluate(corpus, fmt, query_texts, judgements, ids, top_k, mode)
         finally:
             connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=keep_db)
 
@@ -48,29 +54,39 @@ class Command(BaseCommand):
             for key, value in figures.items():
                 self.stdout.write(f"{key:>22}  {value}")
 
-    def evaluate(self, corpus, fmt, query_texts, judgements, ids, top_k) -> dict:
+    def evaluate(self, corpus, fmt, query_texts, judgements, ids, top_k, mode) -> dict:
         started = time.perf_counter()
         rows = importers.read(corpus.read_bytes(), fmt=fmt)
         report = services.references_import(rows=tqdm(rows, desc="import", unit=" refs", disable=None))
         imported_at = time.perf_counter()
-        embedded = services.references_embed()
+        services.references_embed()
         embedded_at = time.perf_counter()
 
         services.claim_match(text="warm-up", top_k=top_k)  # loads the models outside the timings
-        rankings, latencies = {}, []
-        for qid in tqdm(ids, desc="queries", disable=None):
-            t0 = time.perf_counter()
-            results = services.claim_match(text=query_texts[qid], top_k=top_k)
-            latencies.append(time.perf_counter() - t0)
-            rankings[qid] = [r.reference.external_id for r in results]
-        total = sum(latencies)
-        return {
-            **evaluation.scores(rankings, judgements),
-            "queries_per_second": round(len(ids) / total, 2) if total else 0.0,
-            "latency_p50_ms": round(evaluation.percentile(latencies, 50) * 1000, 1),
-            "latency_p99_ms": round(evaluation.percentile(latencies, 99) * 1000, 1),
+        corpus_figures = {
             "references": report.imported + report.updated + report.unchanged,
             "rejected": len(report.rejected),
             "import_seconds": round(imported_at - started, 1),
             "embed_seconds": round(embedded_at - imported_at, 1),
+        }
+        modes = ["dense", "lexical", "hybrid"] if mode == "all" else [mode]
+        stages = {m: self.run_queries(query_texts, judgements, ids, top_k, m) for m in modes}
+        if mode != "all":
+            return {**stages[mode], **corpus_figures}
+        return {"stages": stages, **corpus_figures}
+
+    def run_queries(self, query_texts, judgements, ids, top_k, mode) -> dict:
+        rankings, latencies = {}, []
+        for qid in tqdm(ids, desc=mode, disable=None):
+            t0 = time.perf_counter()
+            results = services.claim_match(text=query_texts[qid], top_k=top_k, mode=mode)
+            latencies.append(time.perf_counter() - t0)
+            rankings[qid] = [r.reference.external_id for r in results]
+        total = sum(latencies)
+        return {
+            "mode": mode,
+            **evaluation.scores(rankings, judgements),
+            "queries_per_second": round(len(ids) / total, 2) if total else 0.0,
+            "latency_p50_ms": round(evaluation.percentile(latencies, 50) * 1000, 1),
+            "latency_p99_ms": round(evaluation.percentile(latencies, 99) * 1000, 1),
         }
