@@ -10,6 +10,7 @@ always the cosine similarity, because the match tiers are calibrated on it.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 from dataclasses import dataclass
@@ -25,6 +26,23 @@ MODES = ("dense", "lexical", "hybrid")
 _URL = re.compile(r"https?://\S+|pic\.twitter\.com/\S+|www\.\S+")
 _MENTION = re.compile(r"(?<!\w)@\w+")
 _SPACE = re.compile(r"\s+")
+
+
+# An embedded tweet ends with "— Name (@handle) January 19, 2021": the date the
+# post was published, not the date of the event it describes.
+_SIGNATURE = re.compile(r"\s*[\u2014\u2013-]+\s*[^\u2014\u2013]{0,80}\(@\w+\)\s+([A-Z][a-z]+ \d{1,2}, \d{4})\s*$")
+
+
+def split_signature(text: str) -> tuple[str, dt.date | None]:
+    """The text without a trailing tweet signature, and the signature's date."""
+    found = _SIGNATURE.search(text)
+    if not found:
+        return text, None
+    try:
+        posted = dt.datetime.strptime(found.group(1), "%B %d, %Y").date()
+    except ValueError:
+        posted = None
+    return text[: found.start()], posted
 
 
 def clean_query(text: str) -> str:
@@ -80,7 +98,7 @@ WITH q AS (
 ), query AS (
     SELECT string_agg(quote_literal(lexeme), ' | ')::tsquery AS tsq FROM q
 ), terms AS (
-    SELECT r.id, t.lexeme, array_length(t.positions, 1) AS tf, length(r.search) AS dl
+    SELECT r.id, t.lexeme, coalesce(array_length(t.positions, 1), 1) AS tf, length(r.search) AS dl
     FROM claims_reference r, query, unnest(r.search) t
     WHERE query.tsq IS NOT NULL AND r.search @@ query.tsq AND t.lexeme IN (SELECT lexeme FROM q)
 ), df AS (
@@ -104,7 +122,7 @@ def lexical_ids(*, text: str, depth: int) -> dict[int, float]:
     plainto_tsquery ANDs every word, which misses most paraphrased claims; BM25
     over the same lexemes, OR-ed, is the classic lexical baseline."""
     documents, mean_length = _corpus_stats()
-    params = {"text": text, "n": documents, "avgdl": mean_length, "k1": 1.2, "b": 0.75, "depth": depth}
+    params = {"text": text, "n": documents, "avgdl": mean_length, "k1": 1.5, "b": 0.75, "depth": depth}
     with connection.cursor() as cursor:
         cursor.execute(BM25_SQL, params)
         return {pk: float(score) for pk, score in cursor.fetchall()}

@@ -316,8 +316,9 @@ def claim_match(
 
     if not text or not text.strip():
         raise InvalidInput("The text is empty.", fields={"text": "This field may not be blank."})
-    query_slots = slots_of(text, extraction.extract(text, published=published))
-    vector = embedding.embed_one(retrieval.clean_query(text) or text)
+    body, posted = retrieval.split_signature(text)
+    query_slots = slots_of(body, extraction.extract(body, published=published or posted))
+    vector = embedding.embed_one(retrieval.clean_query(body) or text)
     return _match_results(
         text=text, query_slots=query_slots, vector=vector, top_k=top_k, likely=likely, possible=possible, mode=mode
     )
