@@ -36,3 +36,9 @@ lint: $(VENV)/.dev
 
 clean:
 	rm -rf .var
+
+# Load test on loopback (about 3 minutes): gunicorn, two Celery workers and a
+# private Redis against a throwaway database; prints throughput and latencies.
+.PHONY: load
+load: $(VENV)/.dev
+	$(PY) loadtest/run.py $(LOAD_ARGS)

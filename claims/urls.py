@@ -6,6 +6,7 @@ app_name = "claims"
 
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("articles/failed/", views.failed_articles, name="failed-articles"),
     path("articles/<int:article_id>/", views.article_detail, name="article"),
     path("articles/<int:article_id>/status/", views.article_status, name="article-status"),
     path("articles/<int:article_id>/retry/", views.article_retry, name="article-retry"),

@@ -94,6 +94,15 @@ def article_retry(request: HttpRequest, article_id: int) -> HttpResponse:
     return redirect("claims:article", article_id=article.pk)
 
 
+@editor_required
+def failed_articles(request: HttpRequest) -> HttpResponse:
+    """The dead letters: articles whose processing failed for good (a bug, bad
+    data, or work stuck past SWEEP_GIVE_UP_AFTER), with why, for an editor to retry."""
+    failed = Article.objects.filter(status=Article.Status.FAILED).only("pk", "title", "error", "updated", "created")
+    page = Paginator(failed.order_by("-updated", "-pk"), 50).get_page(request.GET.get("page"))
+    return render(request, "claims/failed_articles.html", {"page": page})
+
+
 # --- Claims -----------------------------------------------------------------------
 
 

@@ -1,4 +1,3 @@
-import functools
 import os
 
 from celery import Celery
@@ -13,7 +12,13 @@ class Task(DjangoTask):
         # robust=True: a broker that is down must not turn an already committed
         # submission into an error. The row is the source of truth and the
         # periodic sweep re-enqueues work that never reached a worker.
-        transaction.on_commit(functools.partial(self.delay, *args, **kwargs), robust=True)
+        def publish() -> None:
+            self.delay(*args, **kwargs)
+
+        # Django logs a failed robust callback by its __qualname__, which a
+        # functools.partial lacks: the log line itself would raise (a 500).
+        publish.__qualname__ = f"{self.name}.delay"
+        transaction.on_commit(publish, robust=True)
 
 
 app = Celery("factcheck", task_cls=Task)

@@ -106,14 +106,16 @@ def celery_worker(
     queues: str = "default,extraction,embedding,matching",
     name: str = "worker",
     extra_args: tuple[str, ...] = (),
+    app: str = "factcheck",
 ):
-    """A real Celery worker process; yields the Popen so a test can kill it."""
+    """A real Celery worker process; yields the Popen so a test can kill it.
+    `app` may name a test module that wraps the project's Celery app."""
     with log.open("w") as out:
         proc = subprocess.Popen(
             [
                 BIN / "celery",
                 "-A",
-                "factcheck",
+                app,
                 "worker",
                 "-Q",
                 queues,
@@ -136,3 +138,48 @@ def celery_worker(
             yield proc
         finally:
             _stop(proc)
+
+
+class RedisServer:
+    """A throwaway redis-server on its own port, for tests that stop and restart
+    the broker; the machine's shared Redis on 6379 is never touched."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_port()
+        self.workdir = workdir
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        # No persistence: a restart loses every queued message, the worst case.
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            cwd=self.workdir,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for(self.is_up, timeout=20, what=f"redis-server on port {self.port}", interval=0.1)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            _stop(self.proc)
+            self.proc = None
+
+    def is_up(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+
+@contextmanager
+def redis_server(workdir: Path):
+    server = RedisServer(workdir)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

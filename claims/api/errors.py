@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.db import DatabaseError
 from django.http import Http404, JsonResponse
 from django.views import defaults
@@ -53,6 +53,12 @@ def exception_handler(exc, context):
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": "5"},
         )
+    if isinstance(exc, RequestDataTooBig):
+        # DRF reads the whole body before LimitedJSONParser can look at its
+        # length, so Django's DATA_UPLOAD_MAX_MEMORY_SIZE check fires first.
+        return Response(error_body("too_large", "The request body is too large."), status=413)
+    if isinstance(exc, SuspiciousOperation):  # e.g. too many form fields: the client's doing
+        return Response(error_body("bad_request", "The request cannot be read."), status=400)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
