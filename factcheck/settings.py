@@ -237,7 +237,7 @@ MATCH_POSSIBLE_THRESHOLD = env.float("MATCH_POSSIBLE_THRESHOLD", default=0.46)
 # min-max normalised scores (weights chosen on train+dev, checked on dev-test).
 MATCH_MODE = env.str("MATCH_MODE", default="hybrid")
 MATCH_DENSE_WEIGHT = env.float("MATCH_DENSE_WEIGHT", default=0.5)
-MATCH_CANDIDATE_DEPTH = env.int("MATCH_CANDIDATE_DEPTH", default=100)
+MATCH_CANDIDATE_DEPTH = env.int("MATCH_CANDIDATE_DEPTH", default=50)
 HNSW_EF_SEARCH = env.int("HNSW_EF_SEARCH", default=100)
 BM25_STATS_TTL = env.float("BM25_STATS_TTL", default=300.0)
 
