@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
+from django.core.management import call_command
 
 from claims import importers, services
 from claims.models import Reference
@@ -89,3 +91,11 @@ def test_it_imports_a_claimreview_datafeed():
     ref = Reference.objects.get()
     assert (ref.external_id, ref.rating, ref.publisher) == ("https://example.org/review/1", "False", "Example Checks")
     assert ref.slots["tallies"][0]["for"] == 400
+
+
+def test_it_reembeds_references_from_an_older_model(demo_references):
+    Reference.objects.filter(external_id="demo-001").update(embedding_model="an-older-model")
+    out = io.StringIO()
+    call_command("embed_references", "--now", stdout=out)
+    assert out.getvalue().strip() == "embedded 1 of 1"
+    assert Reference.objects.values("embedding_model").distinct().count() == 1
