@@ -196,7 +196,7 @@ class Reference(models.Model):
                 m=16,
                 ef_construction=64,
                 opclasses=["vector_cosine_ops"],
-            )
+            ),
         ]
 
     def __str__(self) -> str:
