@@ -42,3 +42,14 @@ clean:
 .PHONY: load
 load: $(VENV)/.dev
 	$(PY) loadtest/run.py $(LOAD_ARGS)
+
+# Benchmarks on loopback (under 15 minutes on 2 cores once the benchmark
+# database holds the embedded corpus): a table, and the figures in
+# bench/results.json. Never touches the development database.
+.PHONY: bench-scale
+bench: $(VENV)/.dev
+	$(PY) -m bench.run $(BENCH_ARGS)
+
+# Search with a million synthetic references (an hour or more on 2 cores).
+bench-scale: $(VENV)/.dev
+	$(PY) -m bench.run --parts scale_1m

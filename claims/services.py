@@ -221,14 +221,12 @@ def article_extract(*, article: Article) -> int:
 
 def article_embed(*, article: Article) -> int:
     """Embed every claim of the article that has no embedding yet, in one batch."""
-    claims = list(article.claims.without_embedding().only("pk", "text"))
-    if claims:
-        vectors = embedding.embed([claim.text for claim in claims])
-        for claim, vector in zip(claims, vectors, strict=True):
-            claim.embedding = vector
-            claim.embedding_model = embedding.model_name()
+    # `article` too: the related manager sets it on each claim, and deferred it
+    # would cost a query per claim.
+    claims = list(article.claims.without_embedding().only("pk", "text", "article"))
+    vectors = embedding.embed([claim.text for claim in claims]) if claims else []
     with transaction.atomic():
-        Claim.objects.bulk_update(claims, ["embedding", "embedding_model"])
+        embedding.store(Claim, [claim.pk for claim in claims], vectors)
         if article.advance(from_status=Article.Status.EMBEDDING, to_status=Article.Status.MATCHING):
             article_enqueue(article=article)
     return len(claims)
@@ -538,9 +536,7 @@ def references_embed(*, limit: int | None = None, batch_size: int | None = None)
         if not refs:
             break
         vectors = embedding.embed([ref.embedding_text for ref in refs])
-        for ref, vector in zip(refs, vectors, strict=True):
-            ref.embedding, ref.embedding_model = vector, name
-        Reference.objects.bulk_update(refs, ["embedding", "embedding_model"])
+        embedding.store(Reference, [ref.pk for ref in refs], vectors)
         done += len(refs)
     return done
 

@@ -1,0 +1,125 @@
+"""The embedding backends: ONNX Runtime (fp32 and int8) against the torch
+model they are exported from, one load per process, timing for Server-Timing."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from claims import embedding
+
+SENTENCES = [
+    "The State Duma voted 397 to 0 to ratify the treaty with North Korea.",
+    "About 12,000 North Korean troops have been sent to Russia, Seoul says.",
+    "Unemployment fell to 3.5 percent in October, the lowest in fifty years.",
+    "Penguins cannot fly, but they swim faster than most fish.",
+]
+
+
+@pytest.fixture(scope="module")
+def torch_vectors() -> np.ndarray:
+    return embedding.embed(SENTENCES, backend="torch")
+
+
+@pytest.mark.parametrize(("backend", "least"), [("onnx", 0.9999), ("onnx-int8", 0.99)])
+def test_it_embeds_like_the_torch_model(backend: str, least: float, torch_vectors: np.ndarray):
+    vectors = embedding.embed(SENTENCES, backend=backend)
+    assert vectors.shape == (len(SENTENCES), 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert (vectors * torch_vectors).sum(axis=1).min() >= least
+
+
+@pytest.mark.parametrize("backend", ["onnx", "onnx-int8"])
+def test_it_gives_the_same_vector_alone_and_in_a_padded_batch(backend: str):
+    batch = embedding.embed([*SENTENCES, "Hi"], batch_size=8, backend=backend)
+    alone = np.stack([embedding.embed([text], batch_size=1, backend=backend)[0] for text in SENTENCES])
+    assert (batch[: len(SENTENCES)] * alone).sum(axis=1).min() >= 0.9999
+
+
+def test_it_keeps_the_order_of_texts_of_different_lengths():
+    texts = ["short", SENTENCES[0] * 3, SENTENCES[1]]
+    together = embedding.embed(texts, batch_size=2)
+    for text, vector in zip(texts, together, strict=True):
+        assert float(vector @ embedding.embed_one(text)) >= 0.9999
+
+
+def test_it_embeds_nothing_into_an_empty_array():
+    assert embedding.embed([], backend="onnx").shape == (0, 384)
+
+
+def test_it_loads_a_backend_once_when_threads_race(monkeypatch):
+    built = []
+    real = embedding._OnnxEncoder
+
+    class Counting(real):
+        def __init__(self, *args, **kwargs) -> None:
+            built.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(embedding, "_encoders", {})
+    monkeypatch.setattr(embedding, "_OnnxEncoder", Counting)
+    found: list = []
+    threads = [threading.Thread(target=lambda: found.append(embedding.encoder("onnx"))) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(built) == 1
+    assert all(encoder is found[0] for encoder in found)
+    assert embedding.is_loaded("onnx")
+
+
+def test_it_keeps_both_exports_beside_each_other():
+    folder = embedding.onnx_dir()
+    assert (folder / "model.onnx").exists()
+    assert (folder / "model-int8.onnx").exists()
+    # Quantised weights are a quarter of the float ones.
+    assert (folder / "model-int8.onnx").stat().st_size < (folder / "model.onnx").stat().st_size / 3
+
+
+def test_it_refuses_an_unknown_backend(settings):
+    settings.EMBEDDING_BACKEND = "tensorflow"
+    with pytest.raises(ImproperlyConfigured, match="EMBEDDING_BACKEND"):
+        embedding.embed(["anything"])
+
+
+def test_it_counts_the_time_spent_embedding():
+    with embedding.time_spent() as spent:
+        embedding.embed_one("The Duma voted 397 to 0.")
+    assert spent[0] > 0
+    with embedding.time_spent() as nothing:
+        pass
+    assert nothing == [0.0]
+
+
+def test_it_tells_the_client_how_long_embedding_took(reviewer_api, demo_references):
+    response = reviewer_api.post("/api/match", {"text": "The Duma voted 397 to 0"}, format="json")
+    assert response.status_code == 200
+    timing = dict(part.strip().split(";dur=") for part in response["Server-Timing"].split(","))
+    assert 0 < float(timing["embed"]) <= float(timing["app"])
+
+
+def test_it_exports_once_when_processes_start_together(tmp_path, settings, monkeypatch):
+    settings.EMBEDDING_CACHE_DIR = tmp_path
+    exports = []
+
+    def slow_export(path, target) -> None:
+        exports.append(target)
+        time.sleep(0.3)  # long enough for the others to reach the lock
+        target.mkdir(parents=True)
+        for name in embedding.ONNX_FILES.values():
+            (target / name).write_bytes(b"onnx")
+
+    monkeypatch.setattr(embedding, "onnx_export", slow_export)
+    found: list = []
+    threads = [threading.Thread(target=lambda: found.append(embedding.onnx_model("onnx-int8"))) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(exports) == 1
+    assert found == [embedding.onnx_dir() / "model-int8.onnx"] * 3
