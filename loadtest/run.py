@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,24 +32,11 @@ BIN = Path(sys.executable).parent
 DEMO = ROOT / "claims" / "demo"
 sys.path.insert(0, str(ROOT))
 
+from tests.processes import free_port, wait_for  # noqa: E402 (needs ROOT on sys.path)
+
 
 def log(message: str) -> None:
     print(f"[load {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(check: Callable[[], bool], *, timeout: float, what: str, interval: float = 0.5) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(interval)
-    raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
 PGDATA = Path(os.environ.get("FACTCHECK_VAR_DIR", ROOT / ".var")) / "pgdata"

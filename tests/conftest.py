@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,20 @@ def seed_article() -> str:
     if not path.exists():
         pytest.skip(f"the reference article is not at {path}")
     return path.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def redis_broker(request) -> Iterator[str]:
+    """The machine's Redis as a Celery broker, in the test module's own database
+    (its REDIS_DB), emptied before and after."""
+    import redis
+
+    url = f"redis://127.0.0.1:6379/{getattr(request.module, 'REDIS_DB', 15)}"
+    client = redis.Redis.from_url(url)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.fail("Redis is not running on 127.0.0.1:6379; .ci/run starts it")
+    client.flushdb()
+    yield url
+    client.flushdb()

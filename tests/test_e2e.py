@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-import redis
 from rest_framework.authtoken.models import Token
 
 from claims.models import Article, Claim
@@ -13,7 +12,7 @@ from tests import processes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
+REDIS_DB = 15  # its own database, flushed around each test
 
 
 def submit_and_wait(base: str, token: str, text: str, *, timeout: float = 180) -> dict:
@@ -50,18 +49,6 @@ def assert_expected_matches(article: dict, expected: dict[str, str]) -> None:
 @pytest.fixture
 def token(reviewer) -> str:
     return Token.objects.create(user=reviewer).key
-
-
-@pytest.fixture
-def redis_broker():
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        pytest.fail("Redis is not running on 127.0.0.1:6379; .ci/run starts it")
-    client.flushdb()
-    yield REDIS_URL
-    client.flushdb()
 
 
 def test_it_processes_an_article_with_redis_and_a_real_worker(

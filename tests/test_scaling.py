@@ -9,7 +9,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import redis
 from kombu import Connection
 
 from claims import tasks
@@ -18,20 +17,8 @@ from tests import processes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-REDIS_URL = "redis://127.0.0.1:6379/14"
+REDIS_DB = 14  # its own database, flushed around each test
 SUCCEEDED = re.compile(r"Task claims\.tasks\.(\w+)\[[^\]]+\] succeeded")
-
-
-@pytest.fixture
-def redis_broker():
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        pytest.fail("Redis is not running on 127.0.0.1:6379; .ci/run starts it")
-    client.flushdb()
-    yield REDIS_URL
-    client.flushdb()
 
 
 def tasks_done(log: Path) -> set[str]:
