@@ -42,9 +42,13 @@ def setup_django() -> None:
         sys.path.insert(0, str(ROOT))
     # This process publishes tasks to the workers it starts: the same broker.
     os.environ["CELERY_BROKER_URL"] = broker_url()
+    import logging
+
     import django
 
     django.setup()
+    # One line per request would bury the progress bars.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def use_database(name: str = BENCH_DB, *, fresh: bool = False) -> None:
