@@ -29,9 +29,30 @@ class Command(BaseCommand):
         )
         parser.add_argument("--limit", type=int, help="Only the first N queries.")
         parser.add_argument("--json", dest="as_json", action="store_true", help="Print the figures as one JSON object.")
+        parser.add_argument(
+            "--number-checks",
+            type=int,
+            default=0,
+            metavar="N",
+            help="Also print the number/date checks of N queries that have numbers against their relevant reference.",
+        )
         parser.add_argument("--keep-db", action="store_true", help="Reuse the evaluation database between runs.")
 
-    def handle(self, *args, corpus, fmt, queries, qrels, top_k, mode, limit, as_json: bool, keep_db: bool, **options):
+    def handle(
+        self,
+        *args,
+        corpus,
+        fmt,
+        queries,
+        qrels,
+        top_k,
+        mode,
+        limit,
+        as_json: bool,
+        keep_db: bool,
+        number_checks: int,
+        **options,
+    ):
         for path in (corpus, queries, qrels):
             if not path.exists():
                 raise CommandError(f"No such file: {path}")
@@ -45,6 +66,8 @@ class Command(BaseCommand):
         old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=keep_db)
         try:
             figures = self.evaluate(corpus, fmt, query_texts, judgements, ids, top_k, mode)
+            if number_checks:
+                figures["number_checks"] = self.number_checks(query_texts, judgements, ids, number_checks)
         finally:
             connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=keep_db)
 
@@ -90,3 +113,31 @@ class Command(BaseCommand):
             "latency_p50_ms": round(evaluation.percentile(latencies, 50) * 1000, 1),
             "latency_p99_ms": round(evaluation.percentile(latencies, 99) * 1000, 1),
         }
+
+    def number_checks(self, query_texts, judgements, ids, wanted: int) -> list[dict]:
+        """The comparisons between queries with numbers and their relevant
+        references, for reading by hand."""
+        from claims import extraction, retrieval
+        from claims.models import Reference
+
+        checks = []
+        for qid in ids:
+            body, posted = retrieval.split_signature(query_texts[qid])
+            if not any(ch.isdigit() for ch in retrieval.clean_query(body)):
+                continue
+            slots = services.slots_of(body, extraction.extract(body, published=posted))
+            for reference in Reference.objects.filter(external_id__in=judgements[qid]):
+                comparisons, summary = services.numbers_compare(claim_slots=slots, reference_slots=reference.slots)
+                if comparisons:
+                    checks.append(
+                        {
+                            "query": qid,
+                            "text": body,
+                            "reference": reference.text,
+                            "numbers": summary,
+                            "comparisons": comparisons,
+                        }
+                    )
+            if len(checks) >= wanted:
+                break
+        return checks
