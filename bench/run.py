@@ -33,7 +33,11 @@ PARTS: dict[str, tuple[list[str], int]] = {
     "scale_100k": (["bench.scale", "--size", "100000"], 900),
     "e2e": (["bench.e2e"], 900),
     "scale_1m": (
-        ["bench.scale", "--size", "1000000", "--queries", "100", "--match-queries", "20", "--memory", "4GB"],
+        [
+            "bench.scale",
+            *("--size", "1000000", "--queries", "100", "--match-queries", "20", "--memory", "4GB"),
+            *("--ef-search", "40,100,200,400,800"),
+        ],
         7200,
     ),
 }
@@ -172,7 +176,7 @@ def table(results: dict) -> str:
                 )
     for key, label in (("scale_100k", "100k"), ("scale_1m", "1M")):
         if part := results.get(key):
-            section(f"Scale: {label} references (real embeddings + noise)")
+            section(f"Scale: {label} references (real embeddings + noise, sigma {part.get('sigma', '?')})")
             if failed(part):
                 continue
             index = part.get("index", {})
@@ -196,7 +200,8 @@ def table(results: dict) -> str:
                 row(
                     f"HNSW ef_search={ef} p50/p95",
                     f"{r['latency_ms']['p50']}/{r['latency_ms']['p95']} ms",
-                    f"recall@10 {r['recall@10']:.3f}",
+                    f"recall@10 {r['recall@10']:.3f} · nearest found {r.get('nearest_found', 0):.3f}"
+                    f" · distance x{r.get('distance_ratio') or 0:.3f}",
                     f"x{search['exact_ms']['p50'] / max(r['latency_ms']['p50'], 0.01):.0f} faster",
                 )
     if part := results.get("e2e"):
