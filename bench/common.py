@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -118,40 +117,11 @@ def flush_broker() -> None:
 def web_server(env: dict[str, str], log: Path, *, workers: int = 1, threads: int = 4) -> Iterator[str]:
     """gunicorn on loopback with ./gunicorn.conf.py (models warmed per worker);
     yields its base URL once /health/ answers."""
-    import httpx
-
     from tests import processes
 
-    port = processes.free_port()
-    command = [
-        str(processes.BIN / "gunicorn"),
-        "factcheck.wsgi",
-        "-b",
-        f"127.0.0.1:{port}",
-        "-w",
-        str(workers),
-        "--threads",
-        str(threads),
-        "-t",
-        "120",
-    ]
-    with log.open("w") as out:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-
-        def up() -> bool:
-            if proc.poll() is not None:
-                raise RuntimeError(f"web server exited: {log.read_text()[-2000:]}")
-            try:
-                return httpx.get(f"{base}/health/", timeout=1).status_code < 500
-            except httpx.HTTPError:
-                return False
-
-        try:
-            processes.wait_for(up, timeout=90, what="the web server")
-            yield base
-        finally:
-            processes._stop(proc)
+    # Warming the models in every worker makes the boot slower than in tests.
+    with processes.web_server(env, log, workers=workers, threads=threads, boot_timeout=90) as base:
+        yield base
 
 
 def api_token() -> str:

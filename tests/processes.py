@@ -70,12 +70,13 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 @contextmanager
-def web_server(env: dict[str, str], log: Path):
-    """gunicorn serving the project; yields its base URL."""
+def web_server(env: dict[str, str], log: Path, *, workers: int = 1, threads: int = 4, boot_timeout: float = 60):
+    """gunicorn serving the project; yields its base URL once /health/ answers."""
     port = free_port()
+    command = [BIN / "gunicorn", "factcheck.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers)]
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [BIN / "gunicorn", "factcheck.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1", "--threads", "4", "-t", "120"],
+            [*command, "--threads", str(threads), "-t", "120"],
             cwd=ROOT,
             env=env,
             stdout=out,
@@ -92,7 +93,7 @@ def web_server(env: dict[str, str], log: Path):
                 return False
 
         try:
-            wait_for(up, timeout=60, what="the web server")
+            wait_for(up, timeout=boot_timeout, what="the web server")
             yield base
         finally:
             _stop(proc)
