@@ -288,9 +288,13 @@ def test_it_drives_the_desk_with_the_keyboard(browser, live_server, desk, review
     page.keyboard.press("x")
     expect(matches.nth(2)).to_have_attribute("data-decision", "rejected")
 
-    # Keys typed into a field are text, not commands.
-    page.get_by_label("Note").fill("")
-    page.get_by_label("Note").press_sequentially("jk1cx?")
+    # Keys typed into a field are text, not commands. Let the match swaps
+    # settle first, so no key lands while the page is still busy.
+    page.wait_for_load_state("networkidle")
+    note = page.get_by_label("Note")
+    note.fill("")
+    expect(note).to_be_focused()
+    note.press_sequentially("jk1cx?")
     expect(page.get_by_label("Note")).to_have_value("jk1cx?")
     expect(page.locator("#keys-help")).to_be_hidden()
     expect(page).to_have_url(re.compile(rf"/claims/{vote.pk}/$"))
