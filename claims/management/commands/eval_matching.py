@@ -37,6 +37,11 @@ class Command(BaseCommand):
             help="Also print the number/date checks of N queries that have numbers against their relevant reference.",
         )
         parser.add_argument("--keep-db", action="store_true", help="Reuse the evaluation database between runs.")
+        parser.add_argument(
+            "--database-name",
+            default="factcheck_eval",
+            help="Name of the throwaway database; give concurrent runs different names, or they drop each other's.",
+        )
 
     def handle(
         self,
@@ -51,6 +56,7 @@ class Command(BaseCommand):
         as_json: bool,
         keep_db: bool,
         number_checks: int,
+        database_name: str,
         **options,
     ):
         for path in (corpus, queries, qrels):
@@ -62,7 +68,7 @@ class Command(BaseCommand):
 
         # The evaluation never touches the configured database: Django's test
         # database machinery creates, migrates and drops a separate one.
-        connection.settings_dict.setdefault("TEST", {})["NAME"] = "factcheck_eval"
+        connection.settings_dict.setdefault("TEST", {})["NAME"] = database_name
         old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=keep_db)
         try:
             figures = self.evaluate(corpus, fmt, query_texts, judgements, ids, top_k, mode)
