@@ -11,6 +11,7 @@ always the cosine similarity, because the match tiers are calibrated on it.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import time
 from dataclasses import dataclass
@@ -77,6 +78,7 @@ def dense_ids(*, vector, depth: int) -> dict[int, float]:
 
 
 _stats: tuple[float, float, float] | None = None  # (computed at, documents, mean length)
+_frequencies: dict[str, tuple[float, int]] = {}  # lexeme -> (computed at, documents holding it)
 
 
 def _corpus_stats() -> tuple[float, float]:
@@ -89,28 +91,49 @@ def _corpus_stats() -> tuple[float, float]:
             cursor.execute("SELECT count(*), coalesce(avg(length(search)), 1) FROM claims_reference")
             documents, mean_length = cursor.fetchone()
         _stats = (now, float(documents), float(mean_length) or 1.0)
+        _frequencies.clear()
     return _stats[1], _stats[2]
 
 
+def _document_frequencies(cursor, lexemes: list[str]) -> list[int]:
+    """How many references hold each lexeme, cached with the corpus statistics:
+    counting the postings of a common word costs milliseconds on a large corpus."""
+    missing = [lexeme for lexeme in lexemes if lexeme not in _frequencies]
+    if missing:
+        cursor.execute(
+            "SELECT lexeme, count(*) FROM claims_referenceterm WHERE lexeme = ANY(%s) GROUP BY lexeme", [missing]
+        )
+        counted = dict(cursor.fetchall())
+        now = time.monotonic()
+        _frequencies.update({lexeme: (now, counted.get(lexeme, 0)) for lexeme in missing})
+    return [_frequencies[lexeme][1] for lexeme in lexemes]
+
+
+def stats_forget() -> None:
+    """Drop the cached corpus statistics (after a bulk change, and between tests)."""
+    global _stats
+    _stats = None
+    _frequencies.clear()
+
+
+# Each query word reads at most `per_term` postings, the highest-impact first: a
+# rare word's postings are all read, and a word common enough to be cut off
+# weighs little (its IDF is low), so the ranking barely moves while the cost
+# stops growing with the corpus.
 BM25_SQL = """
-WITH q AS (
-    SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', %(text)s))
-), query AS (
-    SELECT string_agg(quote_literal(lexeme), ' | ')::tsquery AS tsq FROM q
-), terms AS (
-    SELECT r.id, t.lexeme, coalesce(array_length(t.positions, 1), 1) AS tf, length(r.search) AS dl
-    FROM claims_reference r, query, unnest(r.search) t
-    WHERE query.tsq IS NOT NULL AND r.search @@ query.tsq AND t.lexeme IN (SELECT lexeme FROM q)
-), df AS (
-    SELECT lexeme, count(*) AS df FROM terms GROUP BY lexeme
-)
-SELECT terms.id,
-       sum(ln(1 + (%(n)s - df.df + 0.5) / (df.df + 0.5))
-           * terms.tf * (%(k1)s + 1)
-           / (terms.tf + %(k1)s * (1 - %(b)s + %(b)s * terms.dl / %(avgdl)s))) AS score
-FROM terms JOIN df USING (lexeme)
-GROUP BY terms.id
-ORDER BY score DESC, terms.id
+SELECT hit.reference_id,
+       sum(q.idf * hit.tf * (%(k1)s::float8 + 1)
+           / (hit.tf + %(k1)s::float8 * (1 - %(b)s::float8 + %(b)s::float8 * hit.dl / %(avgdl)s::float8))) AS score
+FROM unnest(%(lexemes)s::text[], %(idfs)s::float8[]) AS q(lexeme, idf)
+CROSS JOIN LATERAL (
+    SELECT t.reference_id, t.tf, t.dl
+    FROM claims_referenceterm t
+    WHERE t.lexeme = q.lexeme
+    ORDER BY t.impact DESC
+    LIMIT %(per_term)s
+) hit
+GROUP BY hit.reference_id
+ORDER BY score DESC, hit.reference_id
 LIMIT %(depth)s
 """
 
@@ -122,8 +145,21 @@ def lexical_ids(*, text: str, depth: int) -> dict[int, float]:
     plainto_tsquery ANDs every word, which misses most paraphrased claims; BM25
     over the same lexemes, OR-ed, is the classic lexical baseline."""
     documents, mean_length = _corpus_stats()
-    params = {"text": text, "n": documents, "avgdl": mean_length, "k1": 1.5, "b": 0.75, "depth": depth}
     with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', %s))", [text])
+        lexemes = [lexeme for (lexeme,) in cursor.fetchall()]
+        if not lexemes:
+            return {}
+        idfs = [math.log(1 + (documents - df + 0.5) / (df + 0.5)) for df in _document_frequencies(cursor, lexemes)]
+        params = {
+            "lexemes": lexemes,
+            "idfs": idfs,
+            "avgdl": mean_length,
+            "k1": 1.5,
+            "b": 0.75,
+            "per_term": settings.BM25_POSTINGS_PER_TERM,
+            "depth": depth,
+        }
         cursor.execute(BM25_SQL, params)
         return {pk: float(score) for pk, score in cursor.fetchall()}
 

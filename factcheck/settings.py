@@ -240,6 +240,9 @@ MATCH_DENSE_WEIGHT = env.float("MATCH_DENSE_WEIGHT", default=0.5)
 MATCH_CANDIDATE_DEPTH = env.int("MATCH_CANDIDATE_DEPTH", default=50)
 HNSW_EF_SEARCH = env.int("HNSW_EF_SEARCH", default=100)
 BM25_STATS_TTL = env.float("BM25_STATS_TTL", default=300.0)
+# Postings read per query word (claims/retrieval.py): at 14k references only two
+# words have more, so the ranking is exact there; the cost stays flat as it grows.
+BM25_POSTINGS_PER_TERM = env.int("BM25_POSTINGS_PER_TERM", default=2000)
 
 # --- Limits --------------------------------------------------------------
 ARTICLE_MAX_CHARS = env.int("ARTICLE_MAX_CHARS", default=200_000)

@@ -88,6 +88,14 @@ def _fresh_rate_limits():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_corpus_statistics():
+    """BM25 caches corpus statistics per process; each test builds its own corpus."""
+    from claims import retrieval
+
+    retrieval.stats_forget()
+
+
 @pytest.fixture
 def demo_references(db) -> int:
     """The demo reference corpus, imported and embedded with the real model."""

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from claims import embedding, retrieval
-from claims.models import Reference
+from claims.models import Reference, ReferenceTerm
 
 pytestmark = pytest.mark.django_db
 
@@ -40,3 +40,44 @@ def test_it_ranks_the_same_claim_first_at_every_stage(demo_references):
 def test_it_ignores_references_embedded_by_another_model(demo_references, settings):
     settings.EMBEDDING_MODEL_NAME = "some-other-model"
     assert retrieval.dense_ids(vector=[0.1] * 384, depth=5) == {}
+
+
+def _postings(reference: Reference) -> dict[str, int]:
+    return dict(ReferenceTerm.objects.filter(reference=reference).values_list("lexeme", "tf"))
+
+
+def test_it_keeps_the_postings_in_step_with_text_and_title():
+    reference = Reference.objects.create(external_id="r1", text="Troops troops crossed", title="Border")
+    assert _postings(reference) == {"troop": 2, "cross": 1, "border": 1}
+
+    reference.title = "River"
+    reference.save()
+    assert _postings(reference) == {"troop": 2, "cross": 1, "river": 1}
+
+    reference.delete()
+    assert not ReferenceTerm.objects.exists()
+
+
+def test_it_leaves_the_postings_alone_when_only_the_embedding_changes():
+    reference = Reference.objects.create(external_id="r1", text="Troops crossed the border")
+    before = list(ReferenceTerm.objects.values_list("reference", "lexeme", "tf", "dl", "impact"))
+    Reference.objects.filter(pk=reference.pk).update(embedding=[0.1] * 384, embedding_model="m")
+    assert list(ReferenceTerm.objects.values_list("reference", "lexeme", "tf", "dl", "impact")) == before
+
+
+def test_it_reads_only_the_best_postings_of_each_word(settings):
+    short = Reference.objects.create(external_id="short", text="Vaccine")
+    twice = Reference.objects.create(external_id="twice", text="Vaccine vaccine shots are in short supply")
+    Reference.objects.create(external_id="long", text="A vaccine was mentioned once in a long sentence about weather")
+    assert set(retrieval.lexical_ids(text="vaccine", depth=10)) == {
+        short.pk,
+        twice.pk,
+        *Reference.objects.filter(external_id="long").values_list("pk", flat=True),
+    }
+
+    settings.BM25_POSTINGS_PER_TERM = 2
+    assert set(retrieval.lexical_ids(text="vaccine", depth=10)) == {short.pk, twice.pk}
+
+
+def test_it_finds_nothing_for_a_query_without_words(demo_references):
+    assert retrieval.lexical_ids(text="the of and !!", depth=5) == {}
