@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connections, transaction
 from pgvector.django import CosineDistance
 
 from claims.models import Reference
@@ -63,13 +63,15 @@ class Candidate:
 
 def dense_ids(*, vector, depth: int) -> dict[int, float]:
     """Reference id → cosine similarity for the `depth` nearest references."""
-    with transaction.atomic(), connection.cursor() as cursor:
+    alias = settings.SEARCH_DATABASE
+    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
         # HNSW returns at most ef_search rows; relaxed iterative scans keep
         # the model filter from starving the result.
         cursor.execute("SET LOCAL hnsw.ef_search = %s", [max(depth, settings.HNSW_EF_SEARCH)])
         cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
         nearest = (
-            Reference.objects.embedded_with(settings.EMBEDDING_MODEL_NAME)
+            Reference.objects.using(alias)
+            .embedded_with(settings.EMBEDDING_MODEL_NAME)
             .annotate(distance=CosineDistance("embedding", vector))
             .order_by("distance")
             .values_list("pk", "distance")[:depth]
@@ -87,7 +89,7 @@ def _corpus_stats() -> tuple[float, float]:
     global _stats
     now = time.monotonic()
     if _stats is None or now - _stats[0] > settings.BM25_STATS_TTL:
-        with connection.cursor() as cursor:
+        with connections[settings.SEARCH_DATABASE].cursor() as cursor:
             cursor.execute("SELECT count(*), coalesce(avg(length(search)), 1) FROM claims_reference")
             documents, mean_length = cursor.fetchone()
         _stats = (now, float(documents), float(mean_length) or 1.0)
@@ -145,7 +147,7 @@ def lexical_ids(*, text: str, depth: int) -> dict[int, float]:
     plainto_tsquery ANDs every word, which misses most paraphrased claims; BM25
     over the same lexemes, OR-ed, is the classic lexical baseline."""
     documents, mean_length = _corpus_stats()
-    with connection.cursor() as cursor:
+    with connections[settings.SEARCH_DATABASE].cursor() as cursor:
         cursor.execute("SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', %s))", [text])
         lexemes = [lexeme for (lexeme,) in cursor.fetchall()]
         if not lexemes:
@@ -185,12 +187,13 @@ def search(*, text: str, vector, top_k: int, mode: str = "hybrid") -> list[Candi
         for pk in dense.keys() | lexical.keys()
     }
     best = sorted(fused, key=lambda pk: (-fused[pk], pk))[:top_k]
-    references = Reference.objects.in_bulk(best)
+    references = Reference.objects.using(settings.SEARCH_DATABASE).in_bulk(best)
     missing = [pk for pk in best if pk not in dense]
     if missing:
         # Lexical-only finds still show their cosine, which the tiers rely on.
         for pk, distance in (
-            Reference.objects.filter(pk__in=missing)
+            Reference.objects.using(settings.SEARCH_DATABASE)
+            .filter(pk__in=missing)
             .annotate(distance=CosineDistance("embedding", vector))
             .values_list("pk", "distance")
         ):

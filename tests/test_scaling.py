@@ -5,18 +5,25 @@ process warms its models when it starts."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from django.db import connection
 from kombu import Connection
+from rest_framework.authtoken.models import Token
 
 from claims import tasks
-from claims.models import Article, Claim, content_hash
+from claims.models import Article, Claim, Match, Reference, content_hash
 from tests import processes
+from tests.conftest import DEMO
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
+DEMO_REFERENCES = DEMO / "references.jsonl"
 REDIS_DB = 14  # its own database, flushed around each test
 SUCCEEDED = re.compile(r"Task claims\.tasks\.(\w+)\[[^\]]+\] succeeded")
 
@@ -36,8 +43,8 @@ def test_it_splits_an_article_between_workers_on_separate_queues(
         processes.celery_worker(env, embedder_log, queues="embedding,matching", name="embedder"),
     ):
         # This process's own broker is the default one; the workers' is Redis.
-        with Connection(redis_broker) as connection:
-            tasks.article_extract.apply_async((article.pk,), connection=connection)
+        with Connection(redis_broker) as broker:
+            tasks.article_extract.apply_async((article.pk,), connection=broker)
 
         def finished() -> bool:
             article.refresh_from_db()
@@ -64,3 +71,60 @@ def test_it_warms_the_model_when_the_web_server_starts(tmp_path):
 
         # No request has embedded anything: gunicorn.conf.py's hook loaded it.
         processes.wait_for(model_loaded, timeout=60, what="the web worker to load the model")
+
+
+@pytest.fixture
+def replica_url() -> Iterator[str]:
+    """A second database, migrated and holding the demo references: it stands in
+    for a streaming replica whose rows the test database does not have, so a
+    search that finds them can only have read the replica."""
+    name = f"{connection.settings_dict['NAME']}_replica"
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    url = processes.test_database_url().replace(f"/{connection.settings_dict['NAME']}?", f"/{name}?", 1)
+    env = processes.service_env(DATABASE_URL=url)
+    for command in (
+        ["migrate", "--noinput", "-v0"],
+        ["import_references", str(DEMO_REFERENCES), "--format", "jsonl"],
+        ["embed_references", "--now"],
+    ):
+        subprocess.run([sys.executable, "manage.py", *command], cwd=processes.ROOT, env=env, check=True, timeout=300)
+    yield url
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_it_searches_the_replica_and_reads_everything_else_from_default(tmp_path, reviewer, replica_url):
+    token = Token.objects.create(user=reviewer).key
+    env = processes.service_env(DATABASE_REPLICA_URL=replica_url)
+    with processes.web_server(env, tmp_path / "web.log") as base:
+        response = httpx.post(
+            f"{base}/api/match",
+            json={"text": "The Duma voted 397 to 0 to ratify the treaty with North Korea", "top_k": 3},
+            headers={"Authorization": f"Token {token}"},  # the token exists on default only
+            timeout=60,
+        )
+    assert response.status_code == 200, response.text
+    assert not Reference.objects.exists()
+    assert response.json()["results"][0]["reference"]["external_id"] in ("demo-001", "demo-002")
+
+
+def test_it_records_matches_on_default_when_searching_a_replica(
+    tmp_path, demo_references, demo_article_text, redis_broker
+):
+    # The replica is the test database itself, reached by a second connection:
+    # the worker reads references there and must write the matches to default.
+    env = processes.service_env(CELERY_BROKER_URL=redis_broker, DATABASE_REPLICA_URL=processes.test_database_url())
+    article = Article.objects.create(text=demo_article_text, content_hash=content_hash(demo_article_text))
+    with processes.celery_worker(env, tmp_path / "worker.log"):
+        with Connection(redis_broker) as broker:
+            tasks.article_extract.apply_async((article.pk,), connection=broker)
+
+        def finished() -> bool:
+            article.refresh_from_db()
+            return article.is_finished
+
+        processes.wait_for(finished, timeout=120, what="the article to be matched", interval=0.5)
+    assert article.status == Article.Status.DONE, article.error
+    assert Match.objects.filter(claim__article=article).exists()
