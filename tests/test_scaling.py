@@ -28,6 +28,14 @@ REDIS_DB = 14  # its own database, flushed around each test
 SUCCEEDED = re.compile(r"Task claims\.tasks\.(\w+)\[[^\]]+\] succeeded")
 
 
+def wait_until_finished(article: Article, *, what: str) -> None:
+    def finished() -> bool:
+        article.refresh_from_db()
+        return article.is_finished
+
+    processes.wait_for(finished, timeout=120, what=what, interval=0.5)
+
+
 def tasks_done(log: Path) -> set[str]:
     return set(SUCCEEDED.findall(log.read_text(errors="replace")))
 
@@ -45,12 +53,7 @@ def test_it_splits_an_article_between_workers_on_separate_queues(
         # This process's own broker is the default one; the workers' is Redis.
         with Connection(redis_broker) as broker:
             tasks.article_extract.apply_async((article.pk,), connection=broker)
-
-        def finished() -> bool:
-            article.refresh_from_db()
-            return article.is_finished
-
-        processes.wait_for(finished, timeout=120, what="the article to pass both workers", interval=0.5)
+        wait_until_finished(article, what="the article to pass both workers")
 
     assert article.status == Article.Status.DONE, article.error
     assert article.claims.exists()
@@ -120,11 +123,6 @@ def test_it_records_matches_on_default_when_searching_a_replica(
     with processes.celery_worker(env, tmp_path / "worker.log"):
         with Connection(redis_broker) as broker:
             tasks.article_extract.apply_async((article.pk,), connection=broker)
-
-        def finished() -> bool:
-            article.refresh_from_db()
-            return article.is_finished
-
-        processes.wait_for(finished, timeout=120, what="the article to be matched", interval=0.5)
+        wait_until_finished(article, what="the article to be matched")
     assert article.status == Article.Status.DONE, article.error
     assert Match.objects.filter(claim__article=article).exists()
