@@ -8,9 +8,11 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import secrets
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -300,6 +302,19 @@ def numbers_compare(*, claim_slots: Mapping, reference_slots: Mapping) -> tuple[
     return [c.to_dict() for c in comparisons], numbers.summarise(comparisons)
 
 
+_extractor: tuple[int, ThreadPoolExecutor] | None = None  # (pid, executor)
+
+
+def _query_extractor() -> ThreadPoolExecutor:
+    """One extraction thread per process (made anew after a fork, whose child has
+    none): spaCy stays on one thread, and a match request overlaps it with the
+    embedding and the search, which release the GIL."""
+    global _extractor
+    if _extractor is None or _extractor[0] != os.getpid():
+        _extractor = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="query-extract"))
+    return _extractor[1]
+
+
 def claim_match(
     *,
     text: str,
@@ -315,11 +330,12 @@ def claim_match(
     if not text or not text.strip():
         raise InvalidInput("The text is empty.", fields={"text": "This field may not be blank."})
     body, posted = retrieval.split_signature(text)
-    query_slots = slots_of(body, extraction.extract(body, published=published or posted))
+    # Extraction is half of a match request's CPU time and its slots are only
+    # needed after the search: run it beside the embedding and the search.
+    slots = _query_extractor().submit(lambda: slots_of(body, extraction.extract(body, published=published or posted)))
     vector = embedding.embed_one(retrieval.clean_query(body) or text)
-    return _match_results(
-        text=text, query_slots=query_slots, vector=vector, top_k=top_k, likely=likely, possible=possible, mode=mode
-    )
+    found = reference_search(text=text, vector=vector, top_k=top_k or settings.MATCH_TOP_K, mode=mode)
+    return _match_results(found=found, query_slots=slots.result(), likely=likely, possible=possible)
 
 
 def claims_match_batch(
@@ -348,12 +364,11 @@ def claims_match_batch(
         return []
     vectors = embedding.embed([retrieval.clean_query(text) or text for text in texts])
     found = extraction.extract_many(texts, published=published)
+    top_k = top_k or settings.MATCH_TOP_K
     return [
         _match_results(
-            text=text,
+            found=reference_search(text=text, vector=vector, top_k=top_k),
             query_slots=slots_of(text, claims_found),
-            vector=vector,
-            top_k=top_k,
             likely=likely,
             possible=possible,
         )
@@ -363,19 +378,16 @@ def claims_match_batch(
 
 def _match_results(
     *,
-    text: str,
+    found: Sequence[tuple[Reference, float]],
     query_slots: Mapping,
-    vector,
-    top_k: int | None,
     likely: float | None,
     possible: float | None,
-    mode: str | None = None,
 ) -> list[MatchResult]:
-    top_k = top_k or settings.MATCH_TOP_K
+    """The found references as ranked results, each with its number checks and tier."""
     likely = settings.MATCH_LIKELY_THRESHOLD if likely is None else likely
     possible = settings.MATCH_POSSIBLE_THRESHOLD if possible is None else possible
     results = []
-    for rank, (reference, score) in enumerate(reference_search(text=text, vector=vector, top_k=top_k, mode=mode), 1):
+    for rank, (reference, score) in enumerate(found, 1):
         comparisons, summary = numbers_compare(claim_slots=query_slots, reference_slots=reference.slots)
         results.append(
             MatchResult(
