@@ -2,14 +2,15 @@
 
 Embeddings blur numbers ("voted 397 to 0" sits next to "voted 400 to 0"), so for
 every (claim, reference) match we compare the structured slots the extractor
-produced for both texts (contract: /work/notes/slots.md).
+produced for both texts (the contract: claims/extraction/slots.py).
 
 Every value is turned into the interval of values it is consistent with, and two
 values *agree* when their intervals overlap. Consistency, not confirmation, is
 what a single reference can establish, and it makes every rule symmetric.
 
 Quantities
-    exact        the value itself; written decimals are honoured as rounding
+    exact        the value itself; written decimals and scale words ("$4M") are
+                 honoured as rounding
                  ("3.2 million" covers 3,150,000..3,250,000) but written-out
                  integers are not ("3,000" vs "3,012" differs).
     approximate  value ± 10 %.
@@ -273,17 +274,21 @@ def _with_unit(number: str, unit: str | None) -> str:
 
 
 def _rounding(text: object, value: float) -> float:
-    """Half a unit of the last written decimal of ``value`` in ``text``, else 0."""
+    """Half a unit of the last written digit of ``value`` in ``text`` when it is
+    written with decimals or with a scale word ("$4M" is $3.5M to $4.5M, as
+    "3.2 million" is 3.15 to 3.25 million), else 0: "400" stays exact."""
     if not isinstance(text, str):
         return 0.0
     for m in _NUMBER_RE.finditer(text):
-        decimals = m.group(2)
-        if not decimals:
+        decimals, scale_word = m.group(2) or "", (m.group(3) or "").lower()
+        if not decimals and not scale_word:
             continue
-        mantissa = float(m.group(1).replace(",", "") + "." + decimals)
+        mantissa = float(m.group(1).replace(",", "") + "." + (decimals or "0"))
         # The digits must actually spell ``value``: "3.2 m" may be metres, not millions.
-        for scale in (_SCALES.get((m.group(3) or "").lower(), 1.0), 1.0):
+        for scale in (_SCALES.get(scale_word, 1.0), 1.0):
             if math.isclose(mantissa * scale, abs(value), rel_tol=1e-6):
+                if not decimals and scale == 1.0:
+                    return 0.0
                 return 0.5 * 10.0 ** -len(decimals) * scale
     return 0.0
 

@@ -1,7 +1,7 @@
 """Number and date comparison between a claim's slots and a reference's slots.
 
-Slot dicts are built by hand in the shape of /work/notes/slots.md so these tests
-do not depend on the extractor.
+Slot dicts are built by hand in the shape claims/extraction produces, so these
+tests do not depend on the extractor.
 """
 
 from __future__ import annotations
@@ -142,6 +142,15 @@ def test_it_honours_rounding_of_written_decimals() -> None:
     # "3.2 m" where the value is 3.2 is metres, not millions.
     metres = quantity(3.2, text="3.2 m", unit="m")
     assert verdict("quantities", metres, quantity(3.24, unit="m")) == "agrees"
+
+
+def test_it_honours_rounding_to_a_scale_word() -> None:
+    # Read by hand on CheckThat dev-test: a tweet's "$4M" against "$4.4 million".
+    four_m = quantity(4e6, text="$4M", unit="USD")
+    assert verdict("quantities", four_m, quantity(4.4e6, text="$4.4 million", unit="USD")) == "agrees"
+    assert verdict("quantities", four_m, quantity(4.6e6, text="$4.6 million", unit="USD")) == "differs"
+    # Without a scale word a round number is still exact.
+    assert verdict("quantities", quantity(400, text="400"), quantity(397, text="397")) == "differs"
 
 
 def test_it_treats_lower_bounds_as_open_upwards() -> None:
