@@ -1,6 +1,6 @@
 """Hybrid retrieval over the reference corpus: dense (pgvector cosine) and
 lexical (BM25 over PostgreSQL's full-text lexemes), fused by a weighted sum of
-min-max normalised scores.
+scores standardised within each candidate list.
 
 Measured on CheckThat! 2022 2A dev-test (python manage.py eval_matching --mode …):
 dense alone misses claims whose wording is rare (names, numbers), BM25 alone misses
@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import statistics
 import time
 from dataclasses import dataclass
 
@@ -166,12 +167,19 @@ def lexical_ids(*, text: str, depth: int) -> dict[int, float]:
         return {pk: float(score) for pk, score in cursor.fetchall()}
 
 
-def _minmax(scores: dict[int, float]) -> dict[int, float]:
+def _standardise(scores: dict[int, float]) -> tuple[dict[int, float], float]:
+    """Z-scores within one candidate list, and the score of a reference the list
+    does not hold (its lowest z-score: it ranked below everything in it).
+
+    Min-max sets each list's scale by its two extremes alone, z-scores by the
+    spread of the whole list: CheckThat! 2022 2A MAP@5 +0.011 on train+dev and
+    +0.010 on dev-test against min-max."""
     if not scores:
-        return {}
-    low, high = min(scores.values()), max(scores.values())
-    span = (high - low) or 1.0
-    return {pk: (value - low) / span for pk, value in scores.items()}
+        return {}, 0.0
+    mean = statistics.fmean(scores.values())
+    spread = statistics.pstdev(scores.values(), mu=mean) or 1.0
+    standard = {pk: (value - mean) / spread for pk, value in scores.items()}
+    return standard, min(standard.values())
 
 
 def search(*, text: str, vector, top_k: int, mode: str = "hybrid") -> list[Candidate]:
@@ -181,9 +189,9 @@ def search(*, text: str, vector, top_k: int, mode: str = "hybrid") -> list[Candi
     dense = dense_ids(vector=vector, depth=depth) if mode != "lexical" else {}
     lexical = lexical_ids(text=text, depth=depth) if mode != "dense" else {}
     weight = {"dense": 1.0, "lexical": 0.0}.get(mode, settings.MATCH_DENSE_WEIGHT)
-    dense_n, lexical_n = _minmax(dense), _minmax(lexical)
+    (dense_z, dense_floor), (lexical_z, lexical_floor) = _standardise(dense), _standardise(lexical)
     fused = {
-        pk: weight * dense_n.get(pk, 0.0) + (1 - weight) * lexical_n.get(pk, 0.0)
+        pk: weight * dense_z.get(pk, dense_floor) + (1 - weight) * lexical_z.get(pk, lexical_floor)
         for pk in dense.keys() | lexical.keys()
     }
     best = sorted(fused, key=lambda pk: (-fused[pk], pk))[:top_k]
