@@ -228,6 +228,13 @@ def test_it_reads_explicit_days_years_and_decades():
     ]
 
 
+def test_it_dates_an_event_rather_than_bounding_the_year():
+    (event,) = dates("Before the 2020 U.S. presidential election, a pundit tweeted that supporters would riot.")
+    assert (event["value"], event["modifier"]) == ("2020", None)
+    (bound,) = dates("Before 2020, the law allowed it.")
+    assert (bound["value"], bound["modifier"]) == ("2020", "before")
+
+
 def test_it_drops_relative_dates_without_a_publication_date():
     assert [d["value"] for d in dates("The mine closed last year and reopened in March 2019.", None)] == ["2019-03"]
 

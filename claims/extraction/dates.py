@@ -181,6 +181,13 @@ def _modifier(doc: Doc, ent: Span) -> str | None:
     return None
 
 
+def _names_an_event(ent: Span) -> bool:
+    """Whether the date only dates a noun after it ("the 2020 election"): then
+    "before" or "since" bears on the event, and the date is when it happened."""
+    head = ent.root.head
+    return head.i >= ent.end and head.pos_ in {"NOUN", "PROPN"} and ent.root.dep_ in {"nummod", "compound", "amod"}
+
+
 def _governing_verb(token: Token) -> Token | None:
     seen = 0
     while seen < 8:
@@ -219,6 +226,10 @@ def find_dates(doc: Doc, base: int, published: dt.date | None) -> list[DateSlot]
         if ent.label_ != "DATE":
             continue
         modifier = _modifier(doc, ent)
+        if modifier and _names_an_event(ent):
+            # Read by hand on CheckThat dev-test: "before the 2020 U.S. presidential
+            # election" was taken for "before 2020".
+            modifier = None
         resolved = resolve(ent.text, published, is_future(doc, ent, modifier))
         if resolved is None:
             continue
