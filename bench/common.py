@@ -3,6 +3,7 @@ development one), the data files, the server and worker processes, percentiles."
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
@@ -291,3 +292,18 @@ def write_part(path: Path | None, figures: dict) -> None:
         print(text)
     else:
         path.write_text(text)
+
+
+def part_parser(doc: str | None) -> argparse.ArgumentParser:
+    """The arguments of a part that runs services: where its figures and logs go."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--logs", type=Path, default=LOGS)
+    return parser
+
+
+def part_start(args: argparse.Namespace) -> None:
+    """Django on the benchmark database, and a folder for the services' logs."""
+    setup_django()
+    use_database()
+    args.logs.mkdir(parents=True, exist_ok=True)

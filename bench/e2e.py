@@ -13,7 +13,6 @@ database's record of the last article finishing, not at the next poll.
 
 from __future__ import annotations
 
-import argparse
 import re
 import statistics
 import time
@@ -136,15 +135,11 @@ def run(burst: int, worker_counts: list[int], logs: Path) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = common.part_parser(__doc__)
     parser.add_argument("--burst", type=int, default=100)
     parser.add_argument("--workers", default="1,2")
-    parser.add_argument("--out", type=Path)
-    parser.add_argument("--logs", type=Path, default=common.LOGS)
     args = parser.parse_args()
-    common.setup_django()
-    common.use_database()
-    args.logs.mkdir(parents=True, exist_ok=True)
+    common.part_start(args)
     common.write_part(args.out, run(args.burst, [int(n) for n in args.workers.split(",")], args.logs))
 
 

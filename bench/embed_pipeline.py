@@ -15,7 +15,6 @@ with sentence-transformers' torch model, the reference backend.
 
 from __future__ import annotations
 
-import argparse
 import time
 import uuid
 from pathlib import Path
@@ -127,15 +126,11 @@ def run(count: int, logs: Path, per_article: int | None = None) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = common.part_parser(__doc__)
     parser.add_argument("--claims", type=int, default=1536)
     parser.add_argument("--per-article", type=int, help="Claims per article (default: the batch size).")
-    parser.add_argument("--out", type=Path)
-    parser.add_argument("--logs", type=Path, default=common.LOGS)
     args = parser.parse_args()
-    common.setup_django()
-    common.use_database()
-    args.logs.mkdir(parents=True, exist_ok=True)
+    common.part_start(args)
     common.write_part(args.out, run(args.claims, args.logs, args.per_article))
 
 

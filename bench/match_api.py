@@ -13,7 +13,6 @@ Recall@10 of HNSW against exact search is measured in-process on the same corpus
 
 from __future__ import annotations
 
-import argparse
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -97,17 +96,13 @@ def run(*, requests: int, concurrency: int, workers: int, threads: int, logs: Pa
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = common.part_parser(__doc__)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--out", type=Path)
-    parser.add_argument("--logs", type=Path, default=common.LOGS)
     args = parser.parse_args()
-    common.setup_django()
-    common.use_database()
-    args.logs.mkdir(parents=True, exist_ok=True)
+    common.part_start(args)
     common.write_part(
         args.out,
         run(
