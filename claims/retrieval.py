@@ -81,7 +81,7 @@ def dense_ids(*, vector, depth: int) -> dict[int, float]:
 
 
 _stats: tuple[float, float, float] | None = None  # (computed at, documents, mean length)
-_frequencies: dict[str, tuple[float, int]] = {}  # lexeme -> (computed at, documents holding it)
+_frequencies: dict[str, int] = {}  # lexeme -> documents holding it; cleared with _stats
 
 
 def _corpus_stats() -> tuple[float, float]:
@@ -107,13 +107,12 @@ def _document_frequencies(cursor, lexemes: list[str]) -> list[int]:
             "SELECT lexeme, count(*) FROM claims_referenceterm WHERE lexeme = ANY(%s) GROUP BY lexeme", [missing]
         )
         counted = dict(cursor.fetchall())
-        now = time.monotonic()
-        _frequencies.update({lexeme: (now, counted.get(lexeme, 0)) for lexeme in missing})
-    return [_frequencies[lexeme][1] for lexeme in lexemes]
+        _frequencies.update({lexeme: counted.get(lexeme, 0) for lexeme in missing})
+    return [_frequencies[lexeme] for lexeme in lexemes]
 
 
 def stats_forget() -> None:
-    """Drop the cached corpus statistics (after a bulk change, and between tests)."""
+    """Drop the cached corpus statistics, so the next query counts them afresh."""
     global _stats
     _stats = None
     _frequencies.clear()
