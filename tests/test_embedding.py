@@ -103,6 +103,38 @@ def test_it_tells_the_client_how_long_embedding_took(reviewer_api, demo_referenc
     assert 0 < float(timing["embed"]) <= float(timing["app"])
 
 
+def _rows(count: int, seed: int) -> np.ndarray:
+    vectors = np.random.default_rng(seed).standard_normal((count, 384)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_stores_each_models_vectors_exactly_in_one_transaction_or_none():
+    from django.db import transaction
+
+    from claims.models import Article, Claim, Reference
+
+    article = Article.objects.create(text="a b c", content_hash="store")
+    claims = [Claim.objects.create(article=article, text=t, start=i, end=i + 1) for i, t in enumerate("abc")]
+    references = [
+        Reference.objects.create(pk=c.pk, text=f"reference {c.pk}", external_id=f"store-{c.pk}") for c in claims
+    ]
+    claim_vectors, reference_vectors = _rows(3, seed=1), _rows(3, seed=2)
+    with transaction.atomic():
+        # A reference and a claim may share a primary key; neither may take the other's vector.
+        assert embedding.store(Claim, [c.pk for c in claims], claim_vectors) == 3
+        assert embedding.store(Reference, [r.pk for r in references], reference_vectors) == 3
+    # Outside a transaction (autocommit) too.
+    assert embedding.store(Claim, [claims[0].pk], reference_vectors[:1]) == 1
+
+    stored = {c.pk: np.asarray(c.embedding, dtype=np.float32) for c in Claim.objects.all()}
+    assert np.array_equal(stored[claims[0].pk], reference_vectors[0])
+    assert np.array_equal(np.stack([stored[c.pk] for c in claims[1:]]), claim_vectors[1:])
+    found = {r.pk: np.asarray(r.embedding, dtype=np.float32) for r in Reference.objects.all()}
+    assert np.array_equal(np.stack([found[r.pk] for r in references]), reference_vectors)
+    assert set(Claim.objects.values_list("embedding_model", flat=True)) == {embedding.model_name()}
+
+
 def test_it_exports_once_when_processes_start_together(tmp_path, settings, monkeypatch):
     settings.EMBEDDING_CACHE_DIR = tmp_path
     exports = []
