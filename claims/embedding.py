@@ -36,6 +36,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -230,20 +231,26 @@ class _OnnxEncoder:
         self.dimensions = int(pooling["word_embedding_dimension"])
         self.tokenizer = _tokenizer(path)
 
+        # int8 activations share one scale per run, so a text's vector would
+        # depend on the texts batched with it (cosine ~0.99 apart): a claim
+        # alone and the same claim in a batch must score alike. One text per
+        # run costs ~15% against the best batch on CPU and no padding is wasted.
+        self.one_at_a_time = backend == "onnx-int8"
+        # A run on one short text keeps one core busy, not two (2 cores, 1536
+        # debate sentences: 575/s with two threads per run, 581/s with one), so
+        # the cores take different texts at once instead: 1,000/s with two.
+        self.parallel = max(1, settings.EMBEDDING_PARALLEL) if self.one_at_a_time else 1
+
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = settings.EMBEDDING_THREADS
+        options.intra_op_num_threads = settings.EMBEDDING_THREADS or (1 if self.parallel > 1 else 0)
         options.inter_op_num_threads = 1
         # Spinning threads burn the cores that the web server, the database and
         # the other workers on the same machine need; the wake-up costs less.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
         self.inputs = {item.name for item in self.session.get_inputs()}
-        # int8 activations share one scale per run, so a text's vector would
-        # depend on the texts batched with it (cosine ~0.99 apart): a claim
-        # alone and the same claim in a batch must score alike. One text per
-        # run costs ~15% against the best batch on CPU and no padding is wasted.
-        self.one_at_a_time = backend == "onnx-int8"
+        self._pool: tuple[int, ThreadPoolExecutor] | None = None  # (pid, pool): a forked child makes its own
 
     def encode(self, texts: list[str], *, batch_size: int) -> np.ndarray:
         import numpy as np
@@ -256,22 +263,40 @@ class _OnnxEncoder:
             batch_size = 1
         # Longest first, like sentence-transformers: batches of similar lengths pad less.
         order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
-        for start in range(0, len(order), batch_size):
-            rows = order[start : start + batch_size]
-            width = max(len(encodings[i].ids) for i in rows)
-            ids = np.zeros((len(rows), width), dtype=np.int64)
-            mask = np.zeros((len(rows), width), dtype=np.int64)
-            for row, i in enumerate(rows):
-                tokens = encodings[i].ids
-                ids[row, : len(tokens)] = tokens
-                mask[row, : len(tokens)] = 1
-            feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-            hidden = self.session.run(None, {k: v for k, v in feeds.items() if k in self.inputs})[0]
-            weights = mask[..., None].astype(np.float32)
-            pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-            norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-            out[rows] = pooled / np.clip(norms, 1e-12, None)
+        batches = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+
+        def run(share: list[list[int]]) -> None:
+            for rows in share:
+                out[rows] = self._run(encodings, rows)
+
+        if self.parallel > 1 and len(batches) > 1:
+            # Dealt round-robin from longest to shortest, so the shares cost alike.
+            list(self._executor().map(run, [batches[i :: self.parallel] for i in range(self.parallel)]))
+        else:
+            run(batches)
         return out
+
+    def _run(self, encodings, rows: list[int]) -> np.ndarray:
+        import numpy as np
+
+        width = max(len(encodings[i].ids) for i in rows)
+        ids = np.zeros((len(rows), width), dtype=np.int64)
+        mask = np.zeros((len(rows), width), dtype=np.int64)
+        for row, i in enumerate(rows):
+            tokens = encodings[i].ids
+            ids[row, : len(tokens)] = tokens
+            mask[row, : len(tokens)] = 1
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        hidden = self.session.run(None, {k: v for k, v in feeds.items() if k in self.inputs})[0]
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return pooled / np.clip(norms, 1e-12, None)
+
+    def _executor(self) -> ThreadPoolExecutor:
+        if self._pool is None or self._pool[0] != os.getpid():
+            self._pool = (os.getpid(), ThreadPoolExecutor(self.parallel, thread_name_prefix="embed"))
+        return self._pool[1]
 
 
 def _tokenizer(path: Path):

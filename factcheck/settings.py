@@ -235,8 +235,11 @@ EMBED_BATCH_MAX = env.int("EMBED_BATCH_MAX", default=128)
 # EMBEDDING_CACHE_DIR from the packaged weights.
 EMBEDDING_BACKEND = env.str("EMBEDDING_BACKEND", default="onnx-int8")
 EMBEDDING_CACHE_DIR = Path(env.str("EMBEDDING_CACHE_DIR", default=str(VAR_DIR / "models")))
-# Threads per model run; 0 lets the runtime take one per core.
+# Threads per model run; 0 lets the runtime choose (one per core, or one when
+# EMBEDDING_PARALLEL runs share the cores).
 EMBEDDING_THREADS = env.int("EMBEDDING_THREADS", default=0)
+# Texts the int8 model embeds at once, one per thread (claims/embedding.py).
+EMBEDDING_PARALLEL = env.int("EMBEDDING_PARALLEL", default=len(os.sched_getaffinity(0)))
 # Load the models when a web or worker process starts rather than on its first
 # request or task (gunicorn.conf.py, claims/tasks.py).
 EMBEDDING_WARM_UP = env.bool("EMBEDDING_WARM_UP", default=True)

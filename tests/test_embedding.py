@@ -47,6 +47,21 @@ def test_it_keeps_the_order_of_texts_of_different_lengths():
         assert float(vector @ embedding.embed_one(text)) >= 0.9999
 
 
+def test_it_embeds_on_several_threads_as_on_one(settings):
+    path = embedding.model_path()
+    texts = [*SENTENCES, "short", SENTENCES[0] * 3, "Hi"]
+    encoders = {}
+    for parallel in (1, 3):
+        settings.EMBEDDING_PARALLEL = parallel
+        encoders[parallel] = embedding._OnnxEncoder("onnx-int8", path, embedding.onnx_model("onnx-int8", path))
+    threads = set()
+    run = encoders[3]._run
+    encoders[3]._run = lambda encodings, rows: threads.add(threading.current_thread().name) or run(encodings, rows)
+    one, several = (encoders[parallel].encode(texts, batch_size=32) for parallel in (1, 3))
+    assert len(threads) >= 2  # the pool may hand the last share to a thread already done
+    assert (one * several).sum(axis=1).min() >= 0.9999
+
+
 def test_it_embeds_nothing_into_an_empty_array():
     assert embedding.embed([], backend="onnx").shape == (0, 384)
 
