@@ -147,13 +147,23 @@ def synthesise(size: int, sigma: float, base: tuple[list[tuple[str, str]], objec
     return {"synthesised_seconds": round(time.perf_counter() - started, 1), "kept": False, "sigma": sigma}
 
 
-def build_index(memory: str) -> dict:
-    """Drop and rebuild the HNSW index as claims/models.py defines it; time and size."""
+def build_index(memory: str, *, m: int | None = None, ef_construction: int | None = None) -> dict:
+    """Drop and rebuild the HNSW index as claims/models.py defines it, or with
+    other `m` and `ef_construction` to try them; time and size."""
     from django.db import connection
+    from pgvector.django import HnswIndex
 
     from claims.models import Reference
 
     index = next(i for i in Reference._meta.indexes if i.name == INDEX_NAME)
+    if m or ef_construction:
+        index = HnswIndex(
+            name=INDEX_NAME,
+            fields=index.fields,
+            m=m or index.m,
+            ef_construction=ef_construction or index.ef_construction,
+            opclasses=index.opclasses,
+        )
     with connection.schema_editor() as editor:
         create = str(index.create_sql(Reference, editor))
     with connection.cursor() as cursor:
@@ -182,7 +192,16 @@ def build_index(memory: str) -> dict:
 
 
 def run(
-    size: int, sigma: float, ef_values: list[int], fresh: bool, *, queries_max: int, match_queries: int, memory: str
+    size: int,
+    sigma: float,
+    ef_values: list[int],
+    fresh: bool,
+    *,
+    queries_max: int,
+    match_queries: int,
+    memory: str,
+    m: int | None = None,
+    ef_construction: int | None = None,
 ) -> dict:
     from claims import embedding
 
@@ -192,7 +211,7 @@ def run(
     base = real_references()
     # Named after the size and the noise, so a kept database always holds what was asked for.
     common.use_database(f"factcheck_bench_scale_{size}_sigma{round(sigma * 1000)}", fresh=fresh)
-    figures = {"size": size} | synthesise(size, sigma, base) | build_index(memory)
+    figures = {"size": size} | synthesise(size, sigma, base) | build_index(memory, m=m, ef_construction=ef_construction)
     figures["search"] = common.recall(queries, ef_values)
     figures["in_process_ms"] = common.request_parts(texts[:match_queries], queries[:match_queries])
     return figures
@@ -207,6 +226,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=202, help="Dev-test queries for recall and latency.")
     parser.add_argument("--match-queries", type=int, default=100, help="Queries timed through claim_match.")
     parser.add_argument("--memory", default="2GB", help="maintenance_work_mem for the index build.")
+    parser.add_argument("--m", type=int, help="Build the index with this m instead of claims/models.py's.")
+    parser.add_argument("--ef-construction", type=int, help="Likewise for ef_construction.")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     common.setup_django()
@@ -221,6 +242,8 @@ def main() -> None:
             queries_max=args.queries,
             match_queries=args.match_queries,
             memory=args.memory,
+            m=args.m,
+            ef_construction=args.ef_construction,
         ),
     )
 
