@@ -239,7 +239,9 @@ EMBEDDING_CACHE_DIR = Path(env.str("EMBEDDING_CACHE_DIR", default=str(VAR_DIR / 
 # EMBEDDING_PARALLEL runs share the cores).
 EMBEDDING_THREADS = env.int("EMBEDDING_THREADS", default=0)
 # Texts the int8 model embeds at once, one per thread (claims/embedding.py).
-EMBEDDING_PARALLEL = env.int("EMBEDDING_PARALLEL", default=len(os.sched_getaffinity(0)))
+# (sched_getaffinity counts the cores a container grants; macOS lacks it.)
+_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+EMBEDDING_PARALLEL = env.int("EMBEDDING_PARALLEL", default=_CORES)
 # Load the models when a web or worker process starts rather than on its first
 # request or task (gunicorn.conf.py, claims/tasks.py).
 EMBEDDING_WARM_UP = env.bool("EMBEDDING_WARM_UP", default=True)
