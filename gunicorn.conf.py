@@ -4,6 +4,6 @@ so the first POST /api/match does not pay for them (seconds, not milliseconds)."
 
 
 def post_worker_init(worker) -> None:
-    from claims import warmup
+    from claims.engine import warmup
 
     warmup.warm_in_background()

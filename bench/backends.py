@@ -22,8 +22,9 @@ from bench import common
 
 
 def corpus_texts() -> tuple[list[str], list[str]]:
-    from claims import importers, services
+    from claims import services
     from claims.models import Reference
+    from claims.services import importers
 
     ids, texts = [], []
     for _, raw in importers.read(common.CORPUS.read_bytes(), fmt="jsonl"):
@@ -40,7 +41,7 @@ def cached_vectors(backend: str, texts: list[str]):
     import numpy as np
     from tqdm import tqdm
 
-    from claims import embedding
+    from claims.engine import embedding
 
     key = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:12]
     folder = common.ROOT / ".var" / "bench"
@@ -60,7 +61,7 @@ def cached_vectors(backend: str, texts: list[str]):
 def map_at_5(corpus_ids: list[str], corpus, queries, query_ids: list[str], qrels) -> float:
     import numpy as np
 
-    from claims import evaluation
+    from claims.engine import evaluation
 
     scores = queries @ corpus.T
     top = np.argsort(-scores, axis=1)[:, :10]
@@ -70,8 +71,8 @@ def map_at_5(corpus_ids: list[str], corpus, queries, query_ids: list[str], qrels
 
 def speed(backend: str, one: list[str], batch: list[str], batch_size: int) -> tuple[float, float]:
     """(p50 ms for one text, texts/s in batches)."""
-    from claims import embedding
-    from claims.evaluation import percentile
+    from claims.engine import embedding
+    from claims.engine.evaluation import percentile
 
     latencies = []
     for text in one:
@@ -87,7 +88,7 @@ def run(rounds: int) -> dict:
     import numpy as np
     from django.conf import settings
 
-    from claims import embedding, evaluation
+    from claims.engine import embedding, evaluation
 
     backends = list(embedding.BACKENDS)
     query_texts = evaluation.read_queries(common.DEV_TEST_QUERIES)

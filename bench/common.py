@@ -144,8 +144,10 @@ def ensure_corpus(*, progress: bool = True) -> dict:
     from django.db import connection
     from tqdm import tqdm
 
-    from claims import embedding, importers, services
+    from claims import services
+    from claims.engine import embedding
     from claims.models import Reference
+    from claims.services import importers
 
     started = time.perf_counter()
     figures: dict = {}
@@ -174,7 +176,7 @@ def ensure_corpus(*, progress: bool = True) -> dict:
 
 
 def percentiles(values: Sequence[float], *, scale: float = 1000.0, digits: int = 1) -> dict[str, float]:
-    from claims.evaluation import percentile
+    from claims.engine.evaluation import percentile
 
     return {f"p{p}": round(percentile(values, p) * scale, digits) for p in (50, 95, 99)} | {
         "mean": round(statistics.fmean(values) * scale, digits) if values else 0.0
@@ -182,7 +184,7 @@ def percentiles(values: Sequence[float], *, scale: float = 1000.0, digits: int =
 
 
 def read_tsv_texts(path: Path) -> list[str]:
-    from claims.evaluation import read_queries
+    from claims.engine.evaluation import read_queries
 
     return list(read_queries(path).values())
 
@@ -268,7 +270,8 @@ def request_parts(texts: Sequence[str], vectors) -> dict:
     """Where the time of one match goes, in this process: the whole of
     services.claim_match, and its parts (claim extraction from the query, the
     embedding, the retrieval of services.reference_search, dense and hybrid)."""
-    from claims import embedding, extraction, services
+    from claims import extraction, services
+    from claims.engine import embedding
 
     def timed(run) -> dict[str, float]:
         times = []

@@ -76,7 +76,8 @@ def raw_rate(encode, texts: list[str], batch_size: int) -> float:
 def run(count: int, logs: Path, per_article: int | None = None) -> dict:
     from django.conf import settings
 
-    from claims import embedding, tasks
+    from claims import tasks
+    from claims.engine import embedding
     from claims.models import Article
     from tests import processes
 

@@ -77,7 +77,7 @@ def measure(base: str, token: str, texts: list[str], *, requests: int, concurren
 
 
 def run(*, requests: int, concurrency: int, workers: int, threads: int, logs: Path) -> dict:
-    from claims import embedding
+    from claims.engine import embedding
 
     figures: dict = {"corpus": common.ensure_corpus(), "gunicorn": {"workers": workers, "threads": threads}}
     token = common.api_token()

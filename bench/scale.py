@@ -203,7 +203,7 @@ def run(
     m: int | None = None,
     ef_construction: int | None = None,
 ) -> dict:
-    from claims import embedding
+    from claims.engine import embedding
 
     texts = common.read_tsv_texts(common.DEV_TEST_QUERIES)[:queries_max]
     queries = embedding.embed(texts)

@@ -116,7 +116,7 @@ def webhook_deliver(subscription_id: int, payload: dict) -> None:
 def warm_up_models(**kwargs) -> None:
     """Load the models this worker's queues need as its process starts (in the
     background: the pool gives a new process only seconds to report ready)."""
-    from claims import warmup
+    from claims.engine import warmup
 
     consumed = set(current_app.amqp.queues.consume_from or ())
     every = not consumed

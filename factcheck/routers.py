@@ -1,5 +1,5 @@
 """With DATABASE_REPLICA_URL set, match searches read from the replica
-(claims/retrieval.py asks for it by name) and everything else uses default."""
+(claims/engine/retrieval.py asks for it by name) and everything else uses default."""
 
 from __future__ import annotations
 

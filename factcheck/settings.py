@@ -81,7 +81,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "claims.server_timing.ServerTimingMiddleware",
+    "claims.ops.server_timing.ServerTimingMiddleware",
     # Last, as django-axes asks: it turns a lockout into a 429 response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -120,7 +120,7 @@ else:
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DATABASES["default"].setdefault("TEST", {"NAME": env.str("TEST_DATABASE_NAME", default="test_factcheck")})
-# Match searches (claims/retrieval.py) read from a streaming replica when one is
+# Match searches (claims/engine/retrieval.py) read from a streaming replica when one is
 # given, to scale search apart from writes; every other read stays on default,
 # so nothing a request has just written is read back stale.
 if env.str("DATABASE_REPLICA_URL", default=""):
@@ -230,7 +230,7 @@ EMBEDDING_MODEL_PATH = env.str("EMBEDDING_MODEL_PATH", default="")
 EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", default=32)
 # Most claims one article_embed task embeds, gathering other waiting articles': fewer, fuller batches.
 EMBED_BATCH_MAX = env.int("EMBED_BATCH_MAX", default=128)
-# torch | onnx | onnx-int8 (claims/embedding.py); bench/backends.py measures
+# torch | onnx | onnx-int8 (claims/engine/embedding.py); bench/backends.py measures
 # speed and MAP@5 for each. The ONNX files are exported on first use into
 # EMBEDDING_CACHE_DIR from the packaged weights.
 EMBEDDING_BACKEND = env.str("EMBEDDING_BACKEND", default="onnx-int8")
@@ -238,7 +238,7 @@ EMBEDDING_CACHE_DIR = Path(env.str("EMBEDDING_CACHE_DIR", default=str(VAR_DIR / 
 # Threads per model run; 0 lets the runtime choose (one per core, or one when
 # EMBEDDING_PARALLEL runs share the cores).
 EMBEDDING_THREADS = env.int("EMBEDDING_THREADS", default=0)
-# Texts the int8 model embeds at once, one per thread (claims/embedding.py).
+# Texts the int8 model embeds at once, one per thread (claims/engine/embedding.py).
 # (sched_getaffinity counts the cores a container grants; macOS lacks it.)
 _CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 EMBEDDING_PARALLEL = env.int("EMBEDDING_PARALLEL", default=_CORES)
@@ -261,7 +261,7 @@ MATCH_CANDIDATE_DEPTH = env.int("MATCH_CANDIDATE_DEPTH", default=50)
 # 200 ranks as exact search does on CheckThat! dev and dev-test for ~2 ms more.
 HNSW_EF_SEARCH = env.int("HNSW_EF_SEARCH", default=200)
 BM25_STATS_TTL = env.float("BM25_STATS_TTL", default=300.0)
-# Postings read per query word (claims/retrieval.py): at 14k references only two
+# Postings read per query word (claims/engine/retrieval.py): at 14k references only two
 # words have more, so the ranking is exact there; the cost stays flat as it grows.
 BM25_POSTINGS_PER_TERM = env.int("BM25_POSTINGS_PER_TERM", default=2000)
 

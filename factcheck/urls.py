@@ -3,8 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from claims import health
-from claims import views as claim_views
+from claims.desk import views as claim_views
+from claims.ops import health
 
 urlpatterns = [
     path("health/", health.live, name="health-live"),
@@ -17,7 +17,7 @@ urlpatterns = [
     path("claimreview/feed.json", claim_views.claimreview_feed, name="claimreview-feed"),
     path("claimreview/<int:verdict_id>.json", claim_views.claimreview_detail, name="claimreview-detail"),
     path("api/", include("claims.api.urls")),
-    path("", include("claims.urls")),
+    path("", include("claims.desk.urls")),
 ]
 
 # JSON for /api/ paths, the usual pages elsewhere (used when DEBUG is off).

@@ -9,7 +9,8 @@ from django.contrib.auth.models import Group, User
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from claims import importers, roles, services
+from claims import roles, services
+from claims.services import importers
 
 DEMO = Path(__file__).resolve().parents[1] / "claims" / "demo"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -72,7 +73,7 @@ def httpserver_listen_address() -> tuple[str, int]:
 def loopback_is_public(monkeypatch):
     """Let a test's local server (127.0.0.1) stand in for a public web site;
     every other non-public address, 127.0.0.2 included, stays refused."""
-    from claims import fetch
+    from claims.services import fetch
 
     real = fetch.address_allowed
     monkeypatch.setattr(
@@ -91,7 +92,7 @@ def _fresh_rate_limits():
 @pytest.fixture(autouse=True)
 def _fresh_corpus_statistics():
     """BM25 caches corpus statistics per process; each test builds its own corpus."""
-    from claims import retrieval
+    from claims.engine import retrieval
 
     retrieval.stats_forget()
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import time
 
-from claims import embedding
+from claims.engine import embedding
 from factcheck.celery import app
 
 __all__ = ["app"]

@@ -1,4 +1,4 @@
-"""The SSRF guard of claims.fetch: what may be fetched, checked after DNS
+"""The SSRF guard of claims.services.fetch: what may be fetched, checked after DNS
 resolution, on every redirect, with bounded time and size."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from werkzeug import Response
 
-from claims import fetch
+from claims.services import fetch
 
 
 @pytest.mark.parametrize(

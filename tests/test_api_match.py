@@ -43,7 +43,7 @@ def test_it_rejects_a_top_k_out_of_range(reviewer_api):
 
 
 def test_it_matches_a_batch_with_one_embedding_call(reviewer_api, demo_references, monkeypatch):
-    from claims import embedding
+    from claims.engine import embedding
 
     calls = []
     real = embedding.embed

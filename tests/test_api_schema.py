@@ -24,8 +24,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from claims import fetch, services
+from claims import services
 from claims.models import Article, Claim, ImportJob, Match, Reference, WebhookSubscription
+from claims.services import fetch
 
 pytestmark = pytest.mark.django_db
 

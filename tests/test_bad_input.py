@@ -160,7 +160,7 @@ ARTICLE_FIELDS = st.fixed_dictionaries(
 def test_it_never_fails_or_half_writes_on_any_json_article(reviewer_api, monkeypatch, payload):
     # A generated URL must not leave the machine: every name resolves to a
     # documentation address, which the SSRF guard refuses before connecting.
-    from claims import fetch
+    from claims.services import fetch
 
     monkeypatch.setattr(fetch, "resolve", lambda host, port: ["192.0.2.1"])
     before = counts()
@@ -220,7 +220,7 @@ PRIVATE_NETWORKS = [
     path=st.sampled_from(["/", "/admin/", "/latest/meta-data/iam/security-credentials/"]),
 )
 def test_it_refuses_every_private_address_without_connecting(reviewer_api, monkeypatch, address, port, path):
-    from claims import fetch
+    from claims.services import fetch
 
     def never(*args, **kwargs):
         raise AssertionError("the guard let a connection through")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from claims import embedding
+from claims.engine import embedding
 
 SENTENCES = [
     "The State Duma voted 397 to 0 to ratify the treaty with North Korea.",

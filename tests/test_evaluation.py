@@ -1,6 +1,6 @@
 import pytest
 
-from claims import evaluation
+from claims.engine import evaluation
 
 
 def test_it_scores_a_relevant_first_hit_as_perfect():

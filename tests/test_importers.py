@@ -6,8 +6,9 @@ import json
 import pytest
 from django.core.management import call_command
 
-from claims import importers, services
+from claims import services
 from claims.models import Reference
+from claims.services import importers
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from claims.numbers import Comparison, compare_slots, summarise
+from claims.engine.numbers import Comparison, compare_slots, summarise
 
 
 def quantity(

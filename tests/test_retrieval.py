@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from claims import embedding, retrieval
+from claims.engine import embedding, retrieval
 from claims.models import Reference, ReferenceTerm
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from claims import presenters
+from claims.desk import presenters
 from claims.models import Article, Claim, Match, Reference, Verdict
 
 pytestmark = pytest.mark.django_db

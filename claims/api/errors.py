@@ -12,8 +12,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from claims.fetch import FetchError
 from claims.services import Conflict, InvalidInput, NotAllowed
+from claims.services.fetch import FetchError
 
 logger = logging.getLogger(__name__)
 

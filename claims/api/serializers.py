@@ -8,8 +8,9 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from claims import importers, services
+from claims import services
 from claims.models import Article, Claim, ImportJob, Match, Reference, Verdict, WebhookSubscription
+from claims.services import importers
 
 # --- Shared ---------------------------------------------------------------------
 

@@ -22,12 +22,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
-from claims import claimreview, services
+from claims import services
 from claims.api import serializers as s
 from claims.api.pagination import NewestFirst, paginate
 from claims.api.parsers import LimitedMultiPartParser
 from claims.api.permissions import IsEditor, IsReviewer
 from claims.models import Article, Claim, ImportJob, Match, Reference, Verdict, WebhookSubscription
+from claims.services import claimreview
 
 ERROR_DESCRIPTIONS = {
     400: "The request does not match the schema; `fields` says where.",

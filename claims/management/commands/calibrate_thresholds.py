@@ -5,8 +5,9 @@ from pathlib import Path
 import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 
-from claims import embedding, evaluation, importers, retrieval
+from claims.engine import embedding, evaluation, retrieval
 from claims.models import Match
+from claims.services import importers
 
 
 def threshold_table(scores: np.ndarray, labels: np.ndarray, *, precision: float, recall: float) -> dict:

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from claims import embedding, services, tasks
+from claims import services, tasks
+from claims.engine import embedding
 from claims.models import Reference
 
 

@@ -6,7 +6,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from tqdm import tqdm
 
-from claims import evaluation, importers, services
+from claims import services
+from claims.engine import evaluation
+from claims.services import importers
 
 
 class Command(BaseCommand):
@@ -123,7 +125,8 @@ class Command(BaseCommand):
     def number_checks(self, query_texts, judgements, ids, wanted: int) -> list[dict]:
         """The comparisons between queries with numbers and their relevant
         references, for reading by hand."""
-        from claims import extraction, retrieval
+        from claims import extraction
+        from claims.engine import retrieval
         from claims.models import Reference
 
         checks = []

@@ -3,7 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from claims import importers, services, tasks
+from claims import services, tasks
+from claims.services import importers
 
 
 class Command(BaseCommand):

@@ -5,7 +5,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 
-from claims import importers, roles, services
+from claims import roles, services
+from claims.services import importers
 
 DEMO = Path(__file__).resolve().parents[2] / "demo"
 DEMO_PUBLISHED = dt.date(2024, 10, 24)

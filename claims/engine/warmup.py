@@ -13,7 +13,7 @@ logger = logging.getLogger(__name__)
 
 
 def warm(*, embedding_model: bool = True, extraction_model: bool = True) -> None:
-    from claims import embedding
+    from claims.engine import embedding
 
     started = time.perf_counter()
     if extraction_model:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from claims import embedding
+from claims.engine import embedding
 
 
 class ServerTimingMiddleware:

@@ -21,7 +21,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from claims import embedding
+from claims.engine import embedding
 from claims.models import (
     Article,
     Claim,
@@ -120,11 +120,12 @@ def article_submit(
     idempotency_key: str | None = None,
 ) -> tuple[Article, bool]:
     """An article from the API: plain text, HTML (its main text is kept), or
-    only the URL of a page to fetch through the address guard of claims.fetch.
+    only the URL of a page to fetch through the address guard of claims.services.fetch.
 
     An idempotency key already used returns its article before anything is fetched.
     """
-    from claims import extraction, fetch
+    from claims import extraction
+    from claims.services import fetch
 
     if idempotency_key:
         existing = Article.objects.filter(idempotency_key=idempotency_key).first()
@@ -328,7 +329,7 @@ class MatchResult:
 
 def reference_search(*, text: str, vector, top_k: int, mode: str | None = None) -> list[tuple[Reference, float]]:
     """The top_k references for a claim, best first, each with its cosine similarity."""
-    from claims import retrieval
+    from claims.engine import retrieval
 
     found = retrieval.search(text=text, vector=vector, top_k=top_k, mode=mode or settings.MATCH_MODE)
     return [(candidate.reference, candidate.cosine) for candidate in found]
@@ -344,7 +345,7 @@ def match_tier(*, score: float, numbers: str, likely: float, possible: float) ->
 
 
 def numbers_compare(*, claim_slots: Mapping, reference_slots: Mapping) -> tuple[list[dict], str]:
-    from claims import numbers
+    from claims.engine import numbers
 
     comparisons = numbers.compare_slots(claim_slots or {}, reference_slots or {})
     return [c.to_dict() for c in comparisons], numbers.summarise(comparisons)
@@ -373,7 +374,8 @@ def claim_match(
     mode: str | None = None,
 ) -> list[MatchResult]:
     """Match one claim text against the reference corpus, with number checks."""
-    from claims import extraction, retrieval
+    from claims import extraction
+    from claims.engine import retrieval
 
     if not text or not text.strip():
         raise InvalidInput("The text is empty.", fields={"text": "This field may not be blank."})
@@ -396,7 +398,8 @@ def claims_match_batch(
 ) -> list[list[MatchResult]]:
     """Match many claim texts at once: one embedding batch and one extraction
     batch for all of them; a list of results per text, in order."""
-    from claims import extraction, retrieval
+    from claims import extraction
+    from claims.engine import retrieval
 
     texts = list(texts)
     blank = {f"texts.{i}": "This text is empty." for i, text in enumerate(texts) if not text or not text.strip()}
@@ -833,7 +836,8 @@ IMPORT_REJECTED_KEPT = 100
 
 def import_job_create(*, data: bytes, fmt: str, filename: str = "", created_by=None) -> ImportJob:
     """Keep an uploaded reference file and queue its import."""
-    from claims import importers, tasks
+    from claims import tasks
+    from claims.services import importers
 
     if fmt not in importers.FORMATS:
         raise InvalidInput(f"Unknown format {fmt!r}.", fields={"format": f"One of: {', '.join(importers.FORMATS)}."})
@@ -858,7 +862,7 @@ def import_job_create(*, data: bytes, fmt: str, filename: str = "", created_by=N
 def import_job_run(*, job: ImportJob) -> ImportJob:
     """Import a claimed job's file, saving progress after every batch, then embed
     what it added or changed. Safe to repeat: the import is an upsert."""
-    from claims import importers
+    from claims.services import importers
 
     if job.status == ImportJob.Status.IMPORTING:
         rows = list(importers.read(bytes(job.data), fmt=job.format))
@@ -900,8 +904,8 @@ class DeliveryFailed(Exception):
 
 def webhook_subscribe(*, url: str, events: Iterable[str], created_by=None) -> WebhookSubscription:
     """Subscribe `url` to `events`; its secret signs every delivery. A URL that
-    resolves to a non-public address is refused (claims.fetch.FetchError)."""
-    from claims import fetch
+    resolves to a non-public address is refused (claims.services.fetch.FetchError)."""
+    from claims.services import fetch
 
     events = sorted(set(events))
     unknown = [event for event in events if event not in WebhookSubscription.Event.values]
@@ -988,7 +992,7 @@ def webhook_deliver(*, subscription: WebhookSubscription, payload: Mapping) -> i
     """POST one signed event. Returns the subscriber's HTTP status; raises
     DeliveryFailed for an answer other than 2xx or a network failure (worth a
     retry), but not for an address the guard refuses (never worth one)."""
-    from claims import fetch
+    from claims.services import fetch
 
     body = webhook_body(payload)
     headers = {

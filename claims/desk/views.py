@@ -11,10 +11,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from claims import claimreview, presenters, roles, services
-from claims.forms import AssignForm, QueueFilterForm, ReferenceForm, VerdictForm
+from claims import roles, services
+from claims.desk import presenters
+from claims.desk.forms import AssignForm, QueueFilterForm, ReferenceForm, VerdictForm
 from claims.models import Article, Claim, Match, Reference, Verdict
 from claims.roles import editor_required, reviewer_required
+from claims.services import claimreview
 
 QUEUE_PAGE_SIZE = 25
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from claims import views
+from claims.desk import views
 
 app_name = "claims"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
 
-from claims import embedding
+from claims.engine import embedding
 
 
 def live(request: HttpRequest) -> JsonResponse:

@@ -1,0 +1,24 @@
+"""Articles, the claims pulled out of them, the reference corpus they are matched
+against, and the verdicts fact-checkers give: one module per part of the work."""
+
+from claims.models.articles import EMBEDDING_DIMENSIONS, Article, ArticleQuerySet, Claim, ClaimQuerySet, content_hash
+from claims.models.references import ImportJob, Reference, ReferenceQuerySet, ReferenceTerm
+from claims.models.review import Match, Verdict, VerdictQuerySet
+from claims.models.webhooks import WebhookSubscription
+
+__all__ = [
+    "EMBEDDING_DIMENSIONS",
+    "Article",
+    "ArticleQuerySet",
+    "Claim",
+    "ClaimQuerySet",
+    "ImportJob",
+    "Match",
+    "Reference",
+    "ReferenceQuerySet",
+    "ReferenceTerm",
+    "Verdict",
+    "VerdictQuerySet",
+    "WebhookSubscription",
+    "content_hash",
+]
