@@ -32,6 +32,7 @@ from claims.models import (
     WebhookSubscription,
     content_hash,
 )
+from claims.services import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -158,16 +159,7 @@ def article_submit(
 
 def article_enqueue(*, article: Article) -> None:
     """Queue the next stage of an article's processing once the transaction commits."""
-    from claims import tasks
-
-    stage_task = {
-        Article.Status.PENDING: tasks.article_extract,
-        Article.Status.EXTRACTING: tasks.article_extract,
-        Article.Status.EMBEDDING: tasks.article_embed,
-        Article.Status.MATCHING: tasks.article_match,
-    }.get(article.status)
-    if stage_task is not None:
-        stage_task.delay_on_commit(article.pk)
+    enqueue.article_stage(article=article)
 
 
 @transaction.atomic
@@ -791,14 +783,14 @@ def claim_neighbours(*, claim: Claim, queue: QuerySet) -> tuple[Claim | None, Cl
 def reference_save(*, reference: Reference) -> Reference:
     """Store a reference an editor added or edited by hand: re-read its numbers
     when its text changed, and queue re-embedding when its text or title did."""
-    from claims import extraction, tasks
+    from claims import extraction
 
     before = Reference.objects.filter(pk=reference.pk).values("text", "title").first() if reference.pk else None
     if before is None or before["text"] != reference.text:
         reference.slots = slots_of(reference.text, extraction.extract(reference.text, published=None))
     if before is None or (before["text"], before["title"]) != (reference.text, reference.title):
         reference.embedding, reference.embedding_model = None, ""
-        tasks.references_embed.delay_on_commit()
+        enqueue.later("references_embed")
     reference.save()
     return reference
 
@@ -836,7 +828,6 @@ IMPORT_REJECTED_KEPT = 100
 
 def import_job_create(*, data: bytes, fmt: str, filename: str = "", created_by=None) -> ImportJob:
     """Keep an uploaded reference file and queue its import."""
-    from claims import tasks
     from claims.services import importers
 
     if fmt not in importers.FORMATS:
@@ -855,7 +846,7 @@ def import_job_create(*, data: bytes, fmt: str, filename: str = "", created_by=N
         raise InvalidInput("The file is empty.", fields={"file": "The file is empty."}, code="empty_file")
     with transaction.atomic():
         job = ImportJob.objects.create(format=fmt, filename=filename[:255], data=data, created_by=created_by)
-        tasks.references_import_job.delay_on_commit(job.pk)
+        enqueue.later("references_import_job", job.pk)
     return job
 
 
@@ -963,8 +954,6 @@ def verdict_event(*, verdict: Verdict) -> dict:
 def webhooks_notify(*, event: str, data: Mapping) -> int:
     """Queue a delivery of `event` to every active subscriber of it, sent once the
     current transaction commits. Returns how many were queued."""
-    from claims import tasks
-
     subscribers = list(
         WebhookSubscription.objects.filter(active=True, events__contains=[str(event)]).values_list("pk", flat=True)
     )
@@ -972,7 +961,7 @@ def webhooks_notify(*, event: str, data: Mapping) -> int:
         return 0
     payload = {"id": str(uuid.uuid4()), "event": str(event), "created": timezone.now().isoformat(), "data": dict(data)}
     for pk in subscribers:
-        tasks.webhook_deliver.delay_on_commit(pk, payload)
+        enqueue.later("webhook_deliver", pk, payload)
     return len(subscribers)
 
 
