@@ -1,0 +1,230 @@
+"""Claims: list, read, assign, and reviewers' decisions on suggested matches."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from claims import services
+from claims.api.common import PageInput, errors, page_of, username_of, valid
+from claims.api.pagination import paginate
+from claims.api.permissions import IsEditor
+from claims.api.references import ReferenceOutput
+from claims.models import Claim, Match, Verdict
+
+# --- Matches and claims -------------------------------------------------------------
+
+
+class ComparisonOutput(serializers.Serializer):
+    field = serializers.CharField()
+    claim = serializers.CharField()
+    reference = serializers.CharField()
+    verdict = serializers.ChoiceField(choices=["agrees", "differs", "not_comparable"])
+    detail = serializers.CharField()
+
+
+class MatchOutput(serializers.ModelSerializer):
+    reference = ReferenceOutput()
+    comparisons = ComparisonOutput(many=True)
+
+    class Meta:
+        model = Match
+        fields = ["id", "rank", "score", "numbers", "comparisons", "decision", "reference"]
+
+
+class MatchDecisionInput(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=Match.Decision.values)
+
+
+class ClaimOutput(serializers.ModelSerializer):
+    matches = MatchOutput(many=True)
+
+    class Meta:
+        model = Claim
+        fields = ["id", "text", "start", "end", "kind", "checkworthiness", "status", "slots", "matches"]
+
+
+class VerdictOutput(serializers.ModelSerializer):
+    reviewer = serializers.SerializerMethodField()
+    claim_version = serializers.IntegerField(
+        source="claim.version", help_text="Send it as expected_version with your next change to the claim."
+    )
+    is_published = serializers.BooleanField()
+
+    class Meta:
+        model = Verdict
+        fields = [
+            "id",
+            "claim",
+            "claim_version",
+            "reviewer",
+            "rating",
+            "note",
+            "sources",
+            "is_published",
+            "published_at",
+            "created",
+            "updated",
+        ]
+
+    def get_reviewer(self, verdict: Verdict) -> str:
+        return verdict.reviewer.get_username()
+
+
+class ClaimSummaryOutput(serializers.ModelSerializer):
+    assignee = serializers.SerializerMethodField()
+    numbers_differ = serializers.BooleanField(help_text="A suggested match states different numbers.")
+    best_score = serializers.FloatField(allow_null=True)
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "article",
+            "text",
+            "kind",
+            "status",
+            "checkworthiness",
+            "assignee",
+            "version",
+            "numbers_differ",
+            "best_score",
+            "created",
+        ]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_assignee(self, claim: Claim) -> str | None:
+        return username_of(claim.assignee)
+
+
+class ClaimDetailOutput(serializers.ModelSerializer):
+    assignee = serializers.SerializerMethodField()
+    matches = MatchOutput(many=True)
+    verdicts = VerdictOutput(many=True)
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "article",
+            "text",
+            "start",
+            "end",
+            "kind",
+            "status",
+            "checkworthiness",
+            "slots",
+            "assignee",
+            "version",
+            "matches",
+            "verdicts",
+            "created",
+            "updated",
+        ]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_assignee(self, claim: Claim) -> str | None:
+        return username_of(claim.assignee)
+
+
+class ClaimFilterInput(PageInput):
+    status = serializers.ChoiceField(choices=Claim.Status.values, required=False)
+    kind = serializers.ChoiceField(choices=Claim.Kind.values, required=False)
+    article = serializers.IntegerField(required=False, min_value=1)
+    assignee = serializers.CharField(required=False, max_length=150, help_text="A username.")
+    numbers_differ = serializers.BooleanField(
+        required=False, default=False, help_text="Only claims with a match whose numbers differ."
+    )
+
+
+class ClaimAssignInput(serializers.Serializer):
+    assignee = serializers.CharField(
+        max_length=150, allow_null=True, help_text="The reviewer's username; null takes the claim back."
+    )
+    expected_version = serializers.IntegerField(min_value=0, help_text="The claim `version` you last read.")
+
+
+# --- Claims -------------------------------------------------------------------------
+
+
+@extend_schema(
+    operation_id="claims_list",
+    summary="List claims, newest first, with filters",
+    parameters=[ClaimFilterInput],
+    responses={200: page_of(ClaimSummaryOutput), **errors(400, 404)},
+)
+@api_view(["GET"])
+def claim_list(request: Request) -> Response:
+    query = valid(ClaimFilterInput, request.query_params)
+    rows = services.claim_queue(
+        status=query.get("status") or services.ANY_STATUS,
+        article_id=query.get("article"),
+        kind=query.get("kind"),
+        numbers_differ=query["numbers_differ"],
+    ).select_related("assignee")
+    if query.get("assignee"):
+        rows = rows.filter(assignee__username=query["assignee"])
+    return paginate(request, rows, ClaimSummaryOutput)
+
+
+def _claim_detail(claim_id: int) -> Claim:
+    matches = Match.objects.select_related("reference").order_by("rank")
+    verdicts = Verdict.objects.select_related("reviewer", "claim").order_by("-created")
+    return get_object_or_404(
+        Claim.objects.select_related("assignee").prefetch_related(
+            Prefetch("matches", queryset=matches), Prefetch("verdicts", queryset=verdicts)
+        ),
+        pk=claim_id,
+    )
+
+
+@extend_schema(
+    operation_id="claims_retrieve",
+    summary="A claim with its matches, number comparisons and verdicts",
+    responses={200: ClaimDetailOutput, **errors(404)},
+)
+@api_view(["GET"])
+def claim_detail(request: Request, claim_id: int) -> Response:
+    return Response(ClaimDetailOutput(_claim_detail(claim_id)).data)
+
+
+@extend_schema(
+    operation_id="claims_assign",
+    summary="Assign a claim to a reviewer (editor)",
+    request=ClaimAssignInput,
+    responses={200: ClaimDetailOutput, **errors(400, 404, 409, 415, 422)},
+)
+@api_view(["POST"])
+@permission_classes([IsEditor])
+def claim_assign(request: Request, claim_id: int) -> Response:
+    claim = get_object_or_404(Claim, pk=claim_id)
+    data = valid(ClaimAssignInput, request.data)
+    assignee = None
+    if data["assignee"] is not None:
+        assignee = get_user_model().objects.filter(username=data["assignee"]).first()
+        if assignee is None:
+            raise services.InvalidInput("No such user.", fields={"assignee": "No user with this username."})
+    services.claim_assign(
+        claim=claim, assignee=assignee, editor=request.user, expected_version=data["expected_version"]
+    )
+    return Response(ClaimDetailOutput(_claim_detail(claim.pk)).data)
+
+
+@extend_schema(
+    operation_id="matches_decide",
+    summary="Confirm or reject a suggested match",
+    request=MatchDecisionInput,
+    responses={200: MatchOutput, **errors(400, 404, 415)},
+)
+@api_view(["POST"])
+def match_decide(request: Request, match_id: int) -> Response:
+    match = get_object_or_404(Match.objects.select_related("reference", "claim"), pk=match_id)
+    data = valid(MatchDecisionInput, request.data)
+    services.match_decide(match=match, reviewer=request.user, decision=data["decision"])
+    return Response(MatchOutput(match).data)
