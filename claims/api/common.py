@@ -25,7 +25,10 @@ from claims.api.permissions import IsEditor, IsReviewer
 class ErrorDetailOutput(serializers.Serializer):
     code = serializers.CharField(help_text="Machine-readable, e.g. invalid, not_found, conflict, throttled.")
     message = serializers.CharField(help_text="For people.")
-    fields = serializers.DictField(child=serializers.CharField(), help_text="Field name → what is wrong with it.")
+    # DRF takes declared fields out of the class, so this does not hide Serializer.fields.
+    fields = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.CharField(), help_text="Field name → what is wrong with it."
+    )
 
 
 class ErrorOutput(serializers.Serializer):

@@ -32,9 +32,10 @@ class ScopedTokenThrottle(TokenRateThrottle):
 
     def allow_request(self, request, view) -> bool:
         scope = getattr(view, "throttle_scope", None)
-        self.scope = scope.get(request.method) if isinstance(scope, dict) else scope
-        if not self.scope:
+        chosen = scope.get(request.method) if isinstance(scope, dict) else scope
+        if not chosen:
             return True
+        self.scope = chosen
         self.rate = self.get_rate()
         if self.rate is None:
             return True

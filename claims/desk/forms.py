@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.http import QueryDict
 
 from claims.models import Claim, Reference
 from claims.services import ANY_STATUS
@@ -29,7 +32,7 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, data=None, *, reviewers=(), **kwargs) -> None:
         super().__init__(data, label_suffix="", **kwargs)
-        self.fields["assignee"].choices = [
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             ("", "Anyone"),
             (ME, "Me"),
             (NOBODY, "Nobody"),
@@ -54,14 +57,14 @@ class QueueFilterForm(forms.Form):
         """The filters (no page) to carry from the queue to a claim and back."""
         if not self.is_bound:
             return ""
-        kept = self.data.copy()
+        kept = cast(QueryDict, self.data).copy()
         for name in list(kept):
             if name not in self.FIELDS or not kept.get(name):
                 del kept[name]
         return kept.urlencode()
 
 
-class SourcesField(forms.CharField):
+class SourcesField(forms.Field):
     """One URL per line, returned as a list."""
 
     widget = forms.Textarea(attrs={"rows": 3, "spellcheck": "false"})
@@ -92,16 +95,18 @@ class VerdictForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["rating"].choices = [(rating, rating) for rating in settings.VERDICT_RATINGS]
+        cast(forms.ChoiceField, self.fields["rating"]).choices = [
+            (rating, rating) for rating in settings.VERDICT_RATINGS
+        ]
 
 
 class AssignForm(forms.Form):
-    assignee = forms.ModelChoiceField(queryset=None, required=False, empty_label="Nobody")
+    assignee: forms.ModelChoiceField = forms.ModelChoiceField(queryset=None, required=False, empty_label="Nobody")
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     def __init__(self, *args, reviewers, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = reviewers
+        cast(forms.ModelChoiceField, self.fields["assignee"]).queryset = reviewers
 
 
 class ReferenceForm(forms.ModelForm):

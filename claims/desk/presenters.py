@@ -151,19 +151,21 @@ def _notes(name: str, item: Mapping) -> str:
 
 
 def slot_rows(slots: Mapping | None) -> list[SlotRow]:
+    slots = slots or {}
     rows = []
     for key, name in SPAN_SLOTS.items():
-        for item in (slots or {}).get(key) or []:
+        for item in slots.get(key) or []:
             if isinstance(item, Mapping):
                 rows.append(SlotRow(name, str(item.get("text", "")), reading(name, item), _notes(name, item)))
     for key in ("actor", "source"):
-        if (slots or {}).get(key):
+        if slots.get(key):
             rows.append(SlotRow(key, str(slots[key]), ""))
     return rows
 
 
 def with_tier(match: Match) -> Match:
-    match.tier = services.match_tier(
+    # Templates read the tier beside the model's own fields.
+    match.tier = services.match_tier(  # type: ignore[attr-defined]
         score=match.score,
         numbers=match.numbers,
         likely=settings.MATCH_LIKELY_THRESHOLD,
@@ -248,7 +250,8 @@ def _label(model, record, references: Mapping[int, Reference]) -> str:
 
 
 def _entries(model, records: Sequence, users, references) -> list[AuditEntry]:
-    entries, previous = [], {}
+    entries: list[AuditEntry] = []
+    previous: dict[int, object] = {}
     for record in records:
         prev = previous.get(record.id)
         previous[record.id] = record

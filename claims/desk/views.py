@@ -5,14 +5,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse, QueryDict
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from claims import roles, services
-from claims.desk import presenters
+from claims.desk import HtmxRequest, presenters
 from claims.desk.forms import AssignForm, QueueFilterForm, ReferenceForm, VerdictForm
 from claims.models import Article, Claim, Match, Reference, Verdict
 from claims.roles import editor_required, reviewer_required
@@ -21,12 +21,12 @@ from claims.services import claimreview
 QUEUE_PAGE_SIZE = 25
 
 
-def _partial(request: HttpRequest) -> bool:
+def _partial(request: HtmxRequest) -> bool:
     """An htmx request that wants a fragment, not a whole page."""
     return bool(request.htmx) and not request.htmx.history_restore_request
 
 
-def _queue_form(request: HttpRequest) -> QueueFilterForm:
+def _queue_form(request: HtmxRequest) -> QueueFilterForm:
     """The queue filters: the GET parameters, or those a form carried along in
     its `filters` field, so next/previous and redirects keep the reviewer's view."""
     data = request.GET if request.method == "GET" else QueryDict(request.POST.get("filters", ""))
@@ -37,7 +37,7 @@ def _queue_form(request: HttpRequest) -> QueueFilterForm:
 
 
 @reviewer_required
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: HtmxRequest) -> HttpResponse:
     form = _queue_form(request)
     filters = form.queue_filters(user=request.user)
     claims = services.claim_queue(**filters).select_related("article", "assignee").defer("embedding")
@@ -60,7 +60,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 @reviewer_required
-def article_detail(request: HttpRequest, article_id: int) -> HttpResponse:
+def article_detail(request: HtmxRequest, article_id: int) -> HttpResponse:
     article = get_object_or_404(Article, pk=article_id)
     claims = list(article.claims.defer("embedding").order_by("start"))
     context = {
@@ -74,7 +74,7 @@ def article_detail(request: HttpRequest, article_id: int) -> HttpResponse:
 
 
 @reviewer_required
-def article_status(request: HttpRequest, article_id: int) -> HttpResponse:
+def article_status(request: HtmxRequest, article_id: int) -> HttpResponse:
     article = get_object_or_404(Article, pk=article_id)
     context = {"article": article, "claim_count": article.claims.count(), "steps": presenters.pipeline_steps(article)}
     response = render(request, "claims/partials/article_status.html", context)
@@ -86,7 +86,7 @@ def article_status(request: HttpRequest, article_id: int) -> HttpResponse:
 
 @require_POST
 @reviewer_required
-def article_retry(request: HttpRequest, article_id: int) -> HttpResponse:
+def article_retry(request: HtmxRequest, article_id: int) -> HttpResponse:
     article = get_object_or_404(Article, pk=article_id)
     if article.status != Article.Status.FAILED:
         messages.info(request, "Only an article that failed can be retried.")
@@ -97,7 +97,7 @@ def article_retry(request: HttpRequest, article_id: int) -> HttpResponse:
 
 
 @editor_required
-def failed_articles(request: HttpRequest) -> HttpResponse:
+def failed_articles(request: HtmxRequest) -> HttpResponse:
     """The dead letters: articles whose processing failed for good (a bug, bad
     data, or work stuck past SWEEP_GIVE_UP_AFTER), with why, for an editor to retry."""
     failed = Article.objects.filter(status=Article.Status.FAILED).only("pk", "title", "error", "updated", "created")
@@ -119,7 +119,7 @@ def _claim(claim_id: int) -> Claim:
 
 
 def _claim_page(
-    request: HttpRequest,
+    request: HtmxRequest,
     claim: Claim,
     *,
     verdict_form: VerdictForm | None = None,
@@ -158,7 +158,7 @@ def _claim_page(
 
 
 @reviewer_required
-def claim_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
+def claim_detail(request: HtmxRequest, claim_id: int) -> HttpResponse:
     return _claim_page(request, _claim(claim_id))
 
 
@@ -169,7 +169,7 @@ def _claim_url(claim: Claim, filters: str = "") -> str:
 
 @require_POST
 @reviewer_required
-def verdict_create(request: HttpRequest, claim_id: int) -> HttpResponse:
+def verdict_create(request: HtmxRequest, claim_id: int) -> HttpResponse:
     claim = _claim(claim_id)
     form = VerdictForm(request.POST)
     if not form.is_valid():
@@ -197,14 +197,14 @@ def verdict_create(request: HttpRequest, claim_id: int) -> HttpResponse:
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
-def _verdict_error(request: HttpRequest, claim: Claim, form: VerdictForm, *, status: int, conflict: str = ""):
+def _verdict_error(request: HtmxRequest, claim: Claim, form: VerdictForm, *, status: int, conflict: str = ""):
     template = "claims/partials/verdict_panel.html" if _partial(request) else "claims/claim.html"
     return _claim_page(request, claim, verdict_form=form, conflict=conflict, status=status, template=template)
 
 
 @require_POST
 @editor_required
-def verdict_publish(request: HttpRequest, verdict_id: int) -> HttpResponse:
+def verdict_publish(request: HtmxRequest, verdict_id: int) -> HttpResponse:
     verdict = get_object_or_404(Verdict.objects.select_related("claim"), pk=verdict_id)
     services.verdict_publish(verdict=verdict, editor=request.user)
     messages.success(request, "Verdict published: it is now in the ClaimReview feed.")
@@ -213,7 +213,7 @@ def verdict_publish(request: HttpRequest, verdict_id: int) -> HttpResponse:
 
 @require_POST
 @editor_required
-def claim_assign(request: HttpRequest, claim_id: int) -> HttpResponse:
+def claim_assign(request: HtmxRequest, claim_id: int) -> HttpResponse:
     claim = get_object_or_404(Claim.objects.defer("embedding"), pk=claim_id)
     form = AssignForm(request.POST, reviewers=roles.reviewers())
     if not form.is_valid():
@@ -236,7 +236,7 @@ def claim_assign(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @require_POST
 @reviewer_required
-def match_decide(request: HttpRequest, match_id: int) -> HttpResponse:
+def match_decide(request: HtmxRequest, match_id: int) -> HttpResponse:
     match = get_object_or_404(Match.objects.select_related("claim", "reference", "decided_by"), pk=match_id)
     try:
         services.match_decide(match=match, reviewer=request.user, decision=request.POST.get("decision", ""))
@@ -252,7 +252,7 @@ def match_decide(request: HttpRequest, match_id: int) -> HttpResponse:
 
 
 @editor_required
-def reference_list(request: HttpRequest) -> HttpResponse:
+def reference_list(request: HtmxRequest) -> HttpResponse:
     references = Reference.objects.defer("embedding", "slots").order_by("-updated", "-pk")
     query = request.GET.get("q", "").strip()
     if query:
@@ -267,7 +267,7 @@ def reference_list(request: HttpRequest) -> HttpResponse:
 
 
 @editor_required
-def reference_edit(request: HttpRequest, reference_id: int | None = None) -> HttpResponse:
+def reference_edit(request: HtmxRequest, reference_id: int | None = None) -> HttpResponse:
     reference = get_object_or_404(Reference, pk=reference_id) if reference_id else Reference()
     form = ReferenceForm(request.POST or None, instance=reference)
     if request.method == "POST" and form.is_valid():
@@ -280,12 +280,12 @@ def reference_edit(request: HttpRequest, reference_id: int | None = None) -> Htt
 # --- ClaimReview (public) -------------------------------------------------------------
 
 
-def claimreview_detail(request: HttpRequest, verdict_id: int) -> JsonResponse:
+def claimreview_detail(request: HtmxRequest, verdict_id: int) -> JsonResponse:
     # Published fact-checks are public by nature: search engines read this.
     verdict = get_object_or_404(Verdict.objects.published().select_related("claim__article"), pk=verdict_id)
     return JsonResponse(claimreview.claimreview(verdict, base_url=request.build_absolute_uri("/")))
 
 
-def claimreview_feed(request: HttpRequest) -> JsonResponse:
+def claimreview_feed(request: HtmxRequest) -> JsonResponse:
     verdicts = Verdict.objects.published().select_related("claim__article").order_by("-published_at")
     return JsonResponse(claimreview.feed(verdicts, base_url=request.build_absolute_uri("/")))

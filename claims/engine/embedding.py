@@ -154,7 +154,7 @@ def store(model: type[Model], pks: Sequence[int], vectors: np.ndarray) -> int:
     if not len(pks):
         return 0
     table = connection.ops.quote_name(model._meta.db_table)
-    key = connection.ops.quote_name(model._meta.pk.column)
+    key = connection.ops.quote_name(model._meta.pk.column or "id")
     # ON COMMIT DELETE ROWS needs the COPY and the UPDATE in one transaction.
     with transaction.atomic(), connection.connection.cursor() as cursor:
         # Django's cursors bind parameters as text; this one speaks pgvector's binary.

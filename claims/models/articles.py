@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.db import models
@@ -11,6 +12,9 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from pgvector.django import VectorField
 from simple_history.models import HistoricalRecords
+
+if TYPE_CHECKING:
+    from claims.models.review import Match
 
 EMBEDDING_DIMENSIONS = 384
 
@@ -86,9 +90,9 @@ class ClaimQuerySet(models.QuerySet):
         )
 
     def with_numbers_differing(self) -> ClaimQuerySet:
-        from claims.models.review import Match
-
-        return self.filter(Exists(Match.objects.filter(claim=OuterRef("pk"), numbers=Match.Numbers.DIFFERS)))
+        # Match lives in claims.models.review, which imports this module.
+        match = cast("type[Match]", self.model._meta.get_field("matches").related_model)
+        return self.filter(Exists(match.objects.filter(claim=OuterRef("pk"), numbers=match.Numbers.DIFFERS)))
 
     def without_embedding(self) -> ClaimQuerySet:
         return self.filter(embedding__isnull=True)

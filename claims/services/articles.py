@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, OuterRef, Subquery
@@ -208,7 +209,7 @@ def article_embed(*, article: Article) -> int:
         own = list(Claim.objects.without_embedding().filter(article=article).only("pk", "text"))
         others = _articles_waiting_to_embed(besides=article, room=settings.EMBED_BATCH_MAX - len(own))
         claims = own + list(Claim.objects.without_embedding().filter(article__in=others).only("pk", "text"))
-        vectors = embedding.embed([claim.text for claim in claims]) if claims else []
+        vectors = embedding.embed([claim.text for claim in claims]) if claims else np.zeros((0, 0), dtype=np.float32)
         embedding.store(Claim, [claim.pk for claim in claims], vectors)
         for taken in [article, *others]:
             if taken.advance(from_status=Article.Status.EMBEDDING, to_status=Article.Status.MATCHING):

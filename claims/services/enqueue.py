@@ -12,7 +12,7 @@ from celery import current_app
 
 from claims.models import Article
 
-ARTICLE_STAGE_TASKS = {
+ARTICLE_STAGE_TASKS: dict[str, str] = {
     Article.Status.PENDING: "article_extract",
     # A redelivery after a lost worker: extraction is safe to repeat.
     Article.Status.EXTRACTING: "article_extract",

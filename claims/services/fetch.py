@@ -47,7 +47,7 @@ def address_allowed(address: str, *, allow_loopback: bool = False) -> bool:
 def resolve(host: str, port: int) -> list[str]:
     """Every address `host` resolves to (an IP literal resolves to itself)."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(info[4][0] for info in infos))
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 def check_url(url: str, *, allow_loopback: bool = False) -> tuple[httpx.URL, str]:

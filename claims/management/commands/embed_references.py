@@ -1,8 +1,9 @@
 from django.core.management.base import BaseCommand
 
-from claims import services, tasks
+from claims import services
 from claims.engine import embedding
 from claims.models import Reference
+from claims.services import enqueue
 
 
 class Command(BaseCommand):
@@ -22,5 +23,5 @@ class Command(BaseCommand):
         if now:
             self.stdout.write(f"embedded {services.references_embed()} of {pending}")
         else:
-            tasks.references_embed.delay()
+            enqueue.later("references_embed")
             self.stdout.write(f"queued {pending} references for embedding")

@@ -3,8 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from claims import services, tasks
-from claims.services import importers
+from claims import services
+from claims.services import enqueue, importers
 
 
 class Command(BaseCommand):
@@ -32,5 +32,5 @@ class Command(BaseCommand):
         if embed_now:
             self.stdout.write(f"embedded {services.references_embed()}")
         elif report.imported or report.updated:
-            tasks.references_embed.delay()
+            enqueue.later("references_embed")
             self.stdout.write("embedding queued")
