@@ -230,7 +230,7 @@ def test_it_counts_claims_per_status(reviewer, claim, other_claim):
     Claim.objects.filter(pk=other_claim.pk).update(status=Claim.Status.REVIEWED)
     response = logged_in(reviewer).get("/")
     counts = {value: n for value, _, n in response.context["counts"]}
-    assert counts == {"extracted": 0, "matched": 1, "in_review": 0, "reviewed": 1}
+    assert counts == {"extracted": 0, "matched": 1, "in_review": 0, "reviewed": 1, "already_checked": 0}
     assert "Reviewed <strong>" not in response.content.decode()  # label is inside the badge
     assert '<span class="status status-reviewed">Reviewed</span> <strong>1</strong>' in response.content.decode()
 

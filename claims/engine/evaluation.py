@@ -73,3 +73,56 @@ def percentile(values: Sequence[float], p: float) -> float:
         return 0.0
     index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
     return ordered[index]
+
+
+def gold_groups(qrels: Mapping[str, set[str]], ids: Sequence[str]) -> dict[str, str]:
+    """Query id → gold group: queries that share a relevant document are one
+    group, and so, transitively, are queries linked through several."""
+    parent = {qid: qid for qid in ids}
+
+    def root(qid: str) -> str:
+        while parent[qid] != qid:
+            parent[qid] = parent[parent[qid]]
+            qid = parent[qid]
+        return qid
+
+    first_with: dict[str, str] = {}
+    for qid in ids:
+        for doc in sorted(qrels.get(qid, ())):
+            if doc in first_with:
+                parent[root(qid)] = root(first_with[doc])
+            else:
+                first_with[doc] = qid
+    return {qid: root(qid) for qid in ids}
+
+
+def clustering_scores(assigned: Mapping[str, object], gold: Mapping[str, object]) -> dict[str, float]:
+    """Pairwise precision, recall and F1 over every pair of items, B-cubed F1,
+    and the number of groups against the gold count."""
+    items = [item for item in assigned if item in gold]
+    by_assigned: dict[object, set[str]] = defaultdict(set)
+    by_gold: dict[object, set[str]] = defaultdict(set)
+    for item in items:
+        by_assigned[assigned[item]].add(item)
+        by_gold[gold[item]].add(item)
+    # Pairs within a cluster, and within both a cluster and a gold group.
+    joined = sum(len(c) * (len(c) - 1) // 2 for c in by_assigned.values())
+    wanted = sum(len(g) * (len(g) - 1) // 2 for g in by_gold.values())
+    both = sum(len(c & g) * (len(c & g) - 1) // 2 for c in by_assigned.values() for g in by_gold.values() if c & g)
+    precision = both / joined if joined else 1.0
+    recall = both / wanted if wanted else 1.0
+    b_precision = statistics.fmean(
+        len(by_assigned[assigned[i]] & by_gold[gold[i]]) / len(by_assigned[assigned[i]]) for i in items
+    )
+    b_recall = statistics.fmean(len(by_assigned[assigned[i]] & by_gold[gold[i]]) / len(by_gold[gold[i]]) for i in items)
+    return {
+        "items": len(items),
+        "pairwise_precision": round(precision, 4),
+        "pairwise_recall": round(recall, 4),
+        "pairwise_f1": round(2 * precision * recall / (precision + recall), 4) if precision + recall else 0.0,
+        "bcubed_f1": round(2 * b_precision * b_recall / (b_precision + b_recall), 4),
+        "joined_pairs": joined,
+        "wrong_pairs": joined - both,
+        "groups": len(by_assigned),
+        "gold_groups": len(by_gold),
+    }

@@ -2,6 +2,7 @@
 against, and the verdicts fact-checkers give: one module per part of the work."""
 
 from claims.models.articles import EMBEDDING_DIMENSIONS, Article, ArticleQuerySet, Claim, ClaimQuerySet, content_hash
+from claims.models.groups import ClaimGroup, ClaimGroupQuerySet
 from claims.models.references import ImportJob, Reference, ReferenceQuerySet, ReferenceTerm
 from claims.models.review import Match, Verdict, VerdictQuerySet
 from claims.models.webhooks import WebhookSubscription
@@ -11,6 +12,8 @@ __all__ = [
     "Article",
     "ArticleQuerySet",
     "Claim",
+    "ClaimGroup",
+    "ClaimGroupQuerySet",
     "ClaimQuerySet",
     "ImportJob",
     "Match",

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
-from pgvector.django import VectorField
+from pgvector.django import HnswIndex, VectorField
 from simple_history.models import HistoricalRecords
 
 if TYPE_CHECKING:
@@ -104,6 +104,8 @@ class Claim(models.Model):
         MATCHED = "matched", "Matched"
         IN_REVIEW = "in_review", "In review"
         REVIEWED = "reviewed", "Reviewed"
+        # Joined a group whose verdict was already published: nothing left to do.
+        ALREADY_CHECKED = "already_checked", "Already checked"
 
     class Kind(models.TextChoices):
         NUMERIC = "numeric", "Numeric"
@@ -123,6 +125,13 @@ class Claim(models.Model):
     )
     embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
     embedding_model = models.CharField(max_length=200, blank=True)
+    # The repeats of one claim across articles share a group, and its verdict.
+    group = models.ForeignKey(
+        "claims.ClaimGroup", null=True, blank=True, related_name="members", on_delete=models.SET_NULL
+    )
+    # Why it is in its group (claims.services.groups): how it joined, the
+    # score and the number check against the member it resembled.
+    grouping = models.JSONField(default=dict, blank=True)
     # Bumped by every reviewer change, so two reviewers editing one claim
     # cannot overwrite each other unseen (optimistic locking).
     version = models.PositiveIntegerField(default=0)
@@ -137,6 +146,16 @@ class Claim(models.Model):
         constraints = [
             # A redelivered extraction task must not duplicate claims.
             models.UniqueConstraint(fields=["article", "start", "end"], name="claim_unique_span"),
+        ]
+        indexes = [
+            # Grouping looks for the nearest claims already on the desk.
+            HnswIndex(
+                name="claim_embedding_hnsw",
+                fields=["embedding"],
+                m=16,
+                ef_construction=200,
+                opclasses=["vector_cosine_ops"],
+            ),
         ]
 
     def __str__(self) -> str:

@@ -33,6 +33,10 @@ class Reference(models.Model):
     url = models.URLField(max_length=2000, blank=True)
     published = models.DateField(null=True, blank=True)
     language = models.CharField(max_length=10, default="en")
+    # Set on the references the desk's own published verdicts become.
+    verdict = models.OneToOneField(
+        "claims.Verdict", null=True, blank=True, related_name="reference", on_delete=models.CASCADE
+    )
     slots = models.JSONField(default=dict, blank=True)
     embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
     embedding_model = models.CharField(max_length=200, blank=True)

@@ -26,6 +26,8 @@ class Match(models.Model):
     claim = models.ForeignKey(Claim, related_name="matches", on_delete=models.CASCADE)
     reference = models.ForeignKey(Reference, related_name="matches", on_delete=models.CASCADE)
     score = models.FloatField()
+    # The retrieval's ranking score (z-scores fused); the cosine is `score`.
+    fused = models.FloatField(null=True, blank=True)
     rank = models.PositiveSmallIntegerField()
     numbers = models.CharField(max_length=20, choices=Numbers.choices, default=Numbers.NO_NUMBERS)
     comparisons = models.JSONField(default=list, blank=True)
@@ -50,6 +52,10 @@ class VerdictQuerySet(models.QuerySet):
 
 class Verdict(models.Model):
     claim = models.ForeignKey(Claim, related_name="verdicts", on_delete=models.CASCADE)
+    # A verdict on a claim of a group holds for every member, present and future.
+    group = models.ForeignKey(
+        "claims.ClaimGroup", null=True, blank=True, related_name="verdicts", on_delete=models.SET_NULL
+    )
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="verdicts", on_delete=models.PROTECT)
     rating = models.CharField(max_length=100)
     note = models.TextField(blank=True)
@@ -73,4 +79,8 @@ class Verdict(models.Model):
 
     def publish(self) -> None:
         self.published_at = timezone.now()
+        self.save(update_fields=["published_at", "updated"])
+
+    def withdraw(self) -> None:
+        self.published_at = None
         self.save(update_fields=["published_at", "updated"])

@@ -12,6 +12,7 @@ class WebhookSubscription(models.Model):
     class Event(models.TextChoices):
         ARTICLE_DONE = "article.done", "An article finished processing"
         VERDICT_PUBLISHED = "verdict.published", "A verdict was published"
+        CLAIM_REPEATED = "claim.repeated", "A claim already checked turned up again"
 
     url = models.URLField(max_length=2000)
     events = models.JSONField(default=list)

@@ -23,7 +23,8 @@ from claims.models import (
 )
 from claims.services import enqueue, fetch
 from claims.services.errors import InvalidInput
-from claims.services.matching import numbers_compare, reference_search
+from claims.services.groups import claims_group
+from claims.services.matching import numbers_compare, reference_candidates
 from claims.services.webhooks import article_event, webhooks_notify
 
 logger = logging.getLogger(__name__)
@@ -259,14 +260,15 @@ def article_match(*, article: Article, top_k: int | None = None) -> int:
     claims = list(article.claims.filter(embedding__isnull=False))
     new_matches: list[Match] = []
     for claim in claims:
-        results = reference_search(text=claim.text, vector=claim.embedding, top_k=top_k)
-        for rank, (reference, score) in enumerate(results, start=1):
-            comparisons, summary = numbers_compare(claim_slots=claim.slots, reference_slots=reference.slots)
+        results = reference_candidates(text=claim.text, vector=claim.embedding, top_k=top_k)
+        for rank, found in enumerate(results, start=1):
+            comparisons, summary = numbers_compare(claim_slots=claim.slots, reference_slots=found.reference.slots)
             new_matches.append(
                 Match(
                     claim=claim,
-                    reference=reference,
-                    score=score,
+                    reference=found.reference,
+                    score=found.cosine,
+                    fused=found.fused,
                     rank=rank,
                     comparisons=comparisons,
                     numbers=summary,
@@ -279,6 +281,7 @@ def article_match(*, article: Article, top_k: int | None = None) -> int:
         Claim.objects.filter(pk__in=[c.pk for c in claims], status=Claim.Status.EXTRACTED).update(
             status=Claim.Status.MATCHED
         )
+        claims_group(claims=claims)
         if article.advance(from_status=Article.Status.MATCHING, to_status=Article.Status.DONE):
             webhooks_notify(event=WebhookSubscription.Event.ARTICLE_DONE, data=article_event(article=article))
     return len(new_matches)

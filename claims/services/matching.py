@@ -31,10 +31,14 @@ class MatchResult:
     comparisons: list[dict] = field(default_factory=list)
 
 
+def reference_candidates(*, text: str, vector, top_k: int, mode: str | None = None) -> list[retrieval.Candidate]:
+    """The top_k references for a claim, best first, with their cosine and ranking score."""
+    return retrieval.search(text=text, vector=vector, top_k=top_k, mode=mode or settings.MATCH_MODE)
+
+
 def reference_search(*, text: str, vector, top_k: int, mode: str | None = None) -> list[tuple[Reference, float]]:
     """The top_k references for a claim, best first, each with its cosine similarity."""
-
-    found = retrieval.search(text=text, vector=vector, top_k=top_k, mode=mode or settings.MATCH_MODE)
+    found = reference_candidates(text=text, vector=vector, top_k=top_k, mode=mode)
     return [(candidate.reference, candidate.cosine) for candidate in found]
 
 

@@ -9,11 +9,10 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
 from claims.engine import embedding
-from claims.models import (
-    Reference,
-)
+from claims.models import Reference, Verdict
 from claims.services import enqueue
 from claims.services.errors import Conflict, InvalidInput
 from claims.services.matching import slots_of
@@ -160,9 +159,10 @@ def references_embed(*, limit: int | None = None, batch_size: int | None = None)
 
 
 @transaction.atomic
-def reference_save(*, reference: Reference) -> Reference:
+def reference_save(*, reference: Reference, embed_now: bool = False) -> Reference:
     """Store a reference an editor added or edited by hand: re-read its numbers
-    when its text changed, and queue re-embedding when its text or title did."""
+    when its text changed, and queue re-embedding when its text or title did
+    (or embed it at once with `embed_now`)."""
     from claims import extraction
 
     before = Reference.objects.filter(pk=reference.pk).values("text", "title").first() if reference.pk else None
@@ -170,9 +170,31 @@ def reference_save(*, reference: Reference) -> Reference:
         reference.slots = slots_of(reference.text, extraction.extract(reference.text, published=None))
     if before is None or (before["text"], before["title"]) != (reference.text, reference.title):
         reference.embedding, reference.embedding_model = None, ""
-        enqueue.later("references_embed")
+        if embed_now:
+            reference.embedding = embedding.embed([reference.embedding_text])[0]
+            reference.embedding_model = embedding.model_name()
+        else:
+            enqueue.later("references_embed")
     reference.save()
     return reference
+
+
+def reference_from_verdict(*, verdict: Verdict) -> Reference:
+    """The reference a published verdict of the desk's own becomes (or is kept
+    in step with): the claim as reviewed, the rating, the newsroom as publisher
+    and the ClaimReview's address. Embedded in the background."""
+    reference = Reference.objects.filter(verdict=verdict).first() or Reference(
+        verdict=verdict, external_id=f"desk-verdict-{verdict.pk}"
+    )
+    claim = verdict.claim
+    reference.text = claim.text
+    reference.rating = verdict.rating
+    reference.subtitle = verdict.note
+    reference.publisher = settings.CLAIMREVIEW_PUBLISHER
+    reference.url = settings.SITE_URL.rstrip("/") + reverse("claimreview-detail", args=[verdict.pk])
+    reference.published = verdict.published_at.date() if verdict.published_at else None
+    # At once, so that the next article with this claim already finds the verdict.
+    return reference_save(reference=reference, embed_now=True)
 
 
 def reference_create(*, fields: Mapping) -> Reference:

@@ -10,11 +10,14 @@ from django.db import transaction
 from claims.models import (
     Claim,
     Match,
+    Reference,
     Verdict,
     WebhookSubscription,
 )
 from claims.roles import is_editor, is_reviewer
 from claims.services.errors import Conflict, InvalidInput, NotAllowed
+from claims.services.groups import group_apply_verdict
+from claims.services.references import reference_from_verdict
 from claims.services.webhooks import verdict_event, webhooks_notify
 
 logger = logging.getLogger(__name__)
@@ -46,7 +49,13 @@ def verdict_record(
     _rating_clean(rating)
     if not claim.bump(expected_version=expected_version, status=Claim.Status.REVIEWED):
         raise Conflict()
-    return Verdict.objects.create(claim=claim, reviewer=reviewer, rating=rating, note=note, sources=sources or [])
+    verdict = Verdict.objects.create(
+        claim=claim, group=claim.group, reviewer=reviewer, rating=rating, note=note, sources=sources or []
+    )
+    if claim.group is not None:
+        # One verdict, every appearance: the claim's repeats leave the queue with it.
+        group_apply_verdict(group=claim.group)
+    return verdict
 
 
 @transaction.atomic
@@ -71,6 +80,8 @@ def verdict_update(
     if sources is not None:
         verdict.sources = sources
     verdict.save()
+    if verdict.is_published:
+        reference_from_verdict(verdict=verdict)
     return verdict
 
 
@@ -81,7 +92,20 @@ def verdict_publish(*, verdict: Verdict, editor) -> Verdict:
         raise NotAllowed("Only an editor may publish a verdict.")
     if not verdict.is_published:
         verdict.publish()
+        # The desk's own verdict joins the corpus the next claims are matched against.
+        reference_from_verdict(verdict=verdict)
         webhooks_notify(event=WebhookSubscription.Event.VERDICT_PUBLISHED, data=verdict_event(verdict=verdict))
+    return verdict
+
+
+@transaction.atomic
+def verdict_withdraw(*, verdict: Verdict, editor) -> Verdict:
+    """Unpublish a verdict: it leaves the ClaimReview feed, and its reference the corpus."""
+    if not is_editor(editor):
+        raise NotAllowed("Only an editor may withdraw a verdict.")
+    if verdict.is_published:
+        verdict.withdraw()
+        Reference.objects.filter(verdict=verdict).delete()
     return verdict
 
 

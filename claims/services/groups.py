@@ -1,0 +1,309 @@
+"""Claim groups: each claim is checked once, however many articles repeat it.
+
+When an article's claims are matched, each claim joins the group of the claim
+on the desk that says the same thing, or starts a group of its own. Two kinds
+of evidence join: the wording (claims/engine/grouping.py: embedding cosine and
+shared rare words, a calibrated probability) and the corpus (both claims'
+best reference match is the same fact-check, confidently). Neither joins when
+a number or a date differs: "400 to 0" never joins "397 to 0". Every member
+keeps why it joined, so a wrong join is never silent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from pgvector.django import CosineDistance
+
+from claims.engine import grouping
+from claims.models import Claim, ClaimGroup, Match, Verdict, WebhookSubscription
+from claims.services.errors import InvalidInput
+from claims.services.matching import numbers_compare
+from claims.services.webhooks import verdict_event, webhooks_notify
+
+logger = logging.getLogger(__name__)
+
+# One grouping decision at a time across every worker: two near-identical
+# claims grouped at the same moment must see each other (hashtext of a name).
+GROUPING_LOCK = "claims.grouping"
+NEAREST_CLAIMS = 20
+# Below this cosine no wording evidence can pass the calibrated threshold.
+NEAREST_MIN_COSINE = 0.45
+
+
+@dataclass
+class Evidence:
+    """Why a claim is (or is not) in a group, as shown on the group page."""
+
+    how: str  # "founded" | "wording" | "reference" | "moved"
+    score: float = 0.0
+    cosine: float = 0.0
+    member: int | None = None  # the claim it resembled
+    reference: str = ""  # the shared fact-check's external id
+    numbers: str = Match.Numbers.NO_NUMBERS
+    comparisons: list[dict] = field(default_factory=list)
+    kept_apart: list[dict] = field(default_factory=list)  # nearby groups it did not join, and why
+    by: str = ""  # who moved it, for "moved"
+    at: str = ""
+    note: str = ""
+
+    def to_dict(self) -> dict:
+        return {key: value for key, value in asdict(self).items() if value not in ("", None, [])}
+
+
+def _lock() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [GROUPING_LOCK])
+
+
+def _best_reference(claim: Claim) -> Match | None:
+    """The claim's rank-1 match when it is confident enough to be evidence."""
+    model = grouping.model()
+    match = claim.matches.filter(rank=1).select_related("reference").first()
+    if match is None or match.decision == Match.Decision.REJECTED:
+        return None
+    if match.decision == Match.Decision.CONFIRMED:
+        return match
+    if (match.fused or 0.0) >= model.reference_min_score and match.score >= model.reference_min_cosine:
+        return match
+    return None
+
+
+def _candidates(claim: Claim) -> dict[int, tuple[Claim, float]]:
+    """Grouped claims that could say the same thing, each with its cosine: the
+    nearest by embedding, and those whose best match is the same fact-check."""
+    found: dict[int, tuple[Claim, float]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL hnsw.ef_search = %s", [max(NEAREST_CLAIMS, settings.HNSW_EF_SEARCH)])
+        cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+    nearest = (
+        Claim.objects.filter(group__isnull=False, embedding__isnull=False)
+        .exclude(pk=claim.pk)
+        .annotate(distance=CosineDistance("embedding", claim.embedding))
+        .order_by("distance")
+        .defer("embedding")[:NEAREST_CLAIMS]
+    )
+    for other in nearest:
+        cosine = 1.0 - other.distance
+        if cosine >= NEAREST_MIN_COSINE:
+            found[other.pk] = (other, cosine)
+    best = _best_reference(claim)
+    if best is not None:
+        sharing = (
+            Claim.objects.filter(group__isnull=False, matches__rank=1, matches__reference=best.reference_id)
+            .exclude(pk=claim.pk)
+            .exclude(pk__in=found)
+            .annotate(distance=CosineDistance("embedding", claim.embedding))
+            .defer("embedding")[:NEAREST_CLAIMS]
+        )
+        for other in sharing:
+            found[other.pk] = (other, 1.0 - other.distance if other.distance is not None else 0.0)
+    return found
+
+
+def _evidence(
+    claim: Claim, other: Claim, cosine: float, *, words: frozenset[str], best: Match | None
+) -> Evidence | None:
+    """The evidence that `claim` says what `other` says, or None."""
+    model = grouping.model()
+    features = grouping.pair_features(words, grouping.tokens(other.text), cosine)
+    probability = model.probability(features)
+    if best is not None:
+        theirs = _best_reference(other)
+        if theirs is not None and theirs.reference_id == best.reference_id:
+            # Shared-reference evidence ranks above wording: it says which claim both are.
+            return Evidence(
+                how="reference",
+                score=round(1.0 + min(best.fused or 0.0, theirs.fused or 0.0) / 100, 4),
+                cosine=round(cosine, 4),
+                member=other.pk,
+                reference=best.reference.external_id,
+            )
+    if probability >= model.join_threshold:
+        return Evidence(how="wording", score=round(probability, 4), cosine=round(cosine, 4), member=other.pk)
+    return None
+
+
+def _numbers_apart(claim: Claim, others: Iterable[Claim]) -> tuple[str, list[dict], dict | None]:
+    """The number check of `claim` against each of `others` (the member it
+    resembled and the group's representative): the summary against the first,
+    and the comparison that keeps them apart, if one differs."""
+    summary: str = Match.Numbers.NO_NUMBERS
+    shown: list[dict] = []
+    for i, other in enumerate(others):
+        comparisons, result = numbers_compare(claim_slots=claim.slots, reference_slots=other.slots)
+        if i == 0:
+            summary, shown = result, comparisons
+        if result == Match.Numbers.DIFFERS:
+            differing = next((c for c in comparisons if c["verdict"] == "differs"), {})
+            return result, comparisons, {"member": other.pk, "detail": differing.get("detail", "")}
+    return summary, shown, None
+
+
+def claim_group(*, claim: Claim) -> ClaimGroup:
+    """Put one matched claim into the group that says the same thing, or a new
+    one. A claim already in a group stays there (a redelivered task)."""
+    with transaction.atomic():
+        _lock()
+        claim.refresh_from_db(fields=["group", "status", "grouping"])
+        if claim.group_id is not None:
+            return ClaimGroup.objects.get(pk=claim.group_id)
+        words = grouping.tokens(claim.text)
+        best_match = _best_reference(claim)
+        chosen: tuple[Evidence, Claim] | None = None
+        kept_apart: list[dict] = []
+        for other, cosine in sorted(_candidates(claim).values(), key=lambda pair: -pair[1]):
+            evidence = _evidence(claim, other, cosine, words=words, best=best_match)
+            if evidence is None or (chosen is not None and evidence.score <= chosen[0].score):
+                continue
+            representative = other.group.representative if other.group else None
+            checked = [other] + ([representative] if representative and representative.pk != other.pk else [])
+            evidence.numbers, evidence.comparisons, apart = _numbers_apart(claim, checked)
+            if apart is not None:
+                kept_apart.append({"group": other.group_id, **apart, "score": evidence.score})
+                continue
+            chosen = (evidence, other)
+        if chosen is None:
+            group = ClaimGroup.objects.create(representative=claim)
+            evidence = Evidence(how="founded")
+        else:
+            evidence, other = chosen
+            group = ClaimGroup.objects.get(pk=other.group_id or 0)
+        evidence.kept_apart = [row for row in kept_apart if row["group"] != group.pk]
+        _join(claim, group, evidence)
+        return group
+
+
+def _join(claim: Claim, group: ClaimGroup, evidence: Evidence) -> None:
+    """Make `claim` a member of `group`: it takes the group's verdict, present or
+    future, and a debunked claim turning up again is announced."""
+    verdict = group_verdict(group=group)
+    changes: dict = {"group": group, "grouping": evidence.to_dict()}
+    if verdict is not None and claim.status in (Claim.Status.EXTRACTED, Claim.Status.MATCHED, Claim.Status.IN_REVIEW):
+        changes["status"] = Claim.Status.ALREADY_CHECKED if verdict.is_published else Claim.Status.REVIEWED
+    claim.bump(expected_version=None, **changes)
+    group_refresh(group=group)
+    if verdict is not None and verdict.is_published and evidence.how != "founded":
+        webhooks_notify(
+            event=WebhookSubscription.Event.CLAIM_REPEATED, data=repeated_event(claim=claim, verdict=verdict)
+        )
+
+
+def claims_group(*, claims: Sequence[Claim]) -> list[ClaimGroup]:
+    """Group each of an article's matched claims, in order."""
+    return [claim_group(claim=claim) for claim in claims if claim.embedding is not None]
+
+
+def group_verdict(*, group: ClaimGroup) -> Verdict | None:
+    """The group's verdict: the published one if any, else the newest."""
+    return group.verdicts.order_by(F("published_at").desc(nulls_last=True), "-created").first()
+
+
+def _host(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.")
+
+
+def group_refresh(*, group: ClaimGroup) -> ClaimGroup:
+    """Recount a group from its members and choose its representative (the most
+    check-worthy member, the earliest on ties); an empty group is deleted."""
+    members = list(
+        Claim.objects.filter(group=group)
+        .select_related("article")
+        .only("pk", "checkworthiness", "created", "article__url")
+    )
+    if not members:
+        group.delete()
+        return group
+    representative = min(members, key=lambda c: (-c.checkworthiness, c.created, c.pk))
+    group.representative = representative
+    group.claim_count = len(members)
+    group.article_count = len({c.article_id for c in members})
+    group.source_count = len({_host(c.article.url) for c in members if c.article.url})
+    group.checkworthiness = representative.checkworthiness
+    group.first_seen = min(c.created for c in members)
+    group.last_seen = max(c.created for c in members)
+    group.save()
+    return group
+
+
+@transaction.atomic
+def group_split(*, group: ClaimGroup, claim: Claim, reviewer) -> ClaimGroup:
+    """Take `claim` out of `group` into a group of its own; it leaves the old
+    group's verdict behind and goes back to the queue."""
+    if claim.group_id != group.pk:
+        raise InvalidInput("The claim is not in this group.", fields={"claim": "Not a member of this group."})
+    if group.claim_count <= 1:
+        raise InvalidInput("A group of one cannot be split.", fields={"claim": "It is the only member."})
+    _lock()
+    alone = ClaimGroup.objects.create(representative=claim)
+    changes: dict = {"group": alone, "grouping": _moved(reviewer, note=f"taken out of group {group.pk}")}
+    if claim.status in (Claim.Status.REVIEWED, Claim.Status.ALREADY_CHECKED) and not claim.verdicts.exists():
+        changes["status"] = Claim.Status.MATCHED
+    claim.bump(expected_version=None, **changes)
+    group_refresh(group=alone)
+    group_refresh(group=group)
+    return alone
+
+
+@transaction.atomic
+def groups_merge(*, into: ClaimGroup, others: Sequence[ClaimGroup], reviewer) -> ClaimGroup:
+    """Move every member of `others` into `into`. A verdict moves with its
+    group; two groups that both have one cannot be merged."""
+    others = [g for g in others if g.pk != into.pk]
+    if not others:
+        raise InvalidInput("Give at least one other group to merge.", fields={"groups": "Nothing to merge."})
+    with_verdicts = [g for g in [into, *others] if g.verdicts.exists()]
+    if len(with_verdicts) > 1:
+        raise InvalidInput(
+            "More than one of these groups has a verdict; change or withdraw all but one first.",
+            fields={"groups": "Groups with verdicts: " + ", ".join(str(g.pk) for g in with_verdicts)},
+            code="conflict",
+        )
+    _lock()
+    Verdict.objects.filter(group__in=others).update(group=into)
+    for member in Claim.objects.filter(group__in=others):
+        member.bump(
+            expected_version=None, group=into, grouping=_moved(reviewer, note=f"merged from group {member.group_id}")
+        )
+    if group_verdict(group=into) is not None:
+        group_apply_verdict(group=into)
+    for other in others:
+        other.delete()
+    return group_refresh(group=into)
+
+
+def _moved(reviewer, *, note: str) -> dict:
+    by = reviewer.get_username() if reviewer is not None else ""
+    return Evidence(how="moved", by=by, at=timezone.now().isoformat(), note=note).to_dict()
+
+
+def group_apply_verdict(*, group: ClaimGroup) -> int:
+    """Every member still waiting takes the group's verdict. Returns how many."""
+    waiting = Claim.objects.filter(group=group).exclude(
+        status__in=[Claim.Status.REVIEWED, Claim.Status.ALREADY_CHECKED]
+    )
+    changed = 0
+    for member in waiting:
+        member.bump(expected_version=None, status=Claim.Status.REVIEWED)
+        changed += 1
+    return changed
+
+
+def repeated_event(*, claim: Claim, verdict: Verdict) -> dict:
+    return {
+        "claim": {
+            "id": claim.pk,
+            "text": claim.text,
+            "article": claim.article_id,
+            "group": claim.group_id,
+        },
+        **verdict_event(verdict=verdict),
+    }
