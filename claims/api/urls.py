@@ -1,6 +1,6 @@
 from django.urls import path
 
-from claims.api import views
+from claims.api import sources, views
 
 app_name = "api"
 
@@ -26,4 +26,7 @@ urlpatterns = [
     path("imports/<int:job_id>", views.import_detail, name="import-detail"),
     path("webhooks", views.webhooks, name="webhooks"),
     path("webhooks/<int:webhook_id>", views.webhook, name="webhook-detail"),
+    path("sources", sources.source_collection, name="sources"),
+    path("sources/<int:source_id>", sources.source_detail, name="source-detail"),
+    path("sources/<int:source_id>/poll", sources.source_poll, name="source-poll"),
 ]
