@@ -18,6 +18,10 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	touch $@
 
 # Serves the UI and API with one Celery worker; the worker stops with the server.
+# The demo source is a feed this server serves itself: the address guard refuses
+# loopback addresses, except the one host:port named here.
+run: export SITE_URL := http://127.0.0.1:$(PORT)
+run: export FETCH_ALLOWED_HOSTS := 127.0.0.1:$(PORT)
 run: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo

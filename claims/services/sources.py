@@ -114,6 +114,16 @@ def source_create(*, fields: Mapping, created_by=None) -> Source:
     return source
 
 
+def source_ensure(*, url: str, name: str, interval: int) -> tuple[Source, bool]:
+    """A source that must exist (the demo's), created once; (source, created).
+
+    No address check here: the demo feed is on this machine, which only
+    FETCH_ALLOWED_HOSTS lets a poll reach, and every poll is checked anyway."""
+    return Source.objects.get_or_create(
+        url=url, defaults={"name": name, "kind": Source.Kind.FEED, "interval": interval, "next_poll": timezone.now()}
+    )
+
+
 def source_update(*, source: Source, changes: Mapping) -> Source:
     cleaned = source_clean(changes)
     if "url" in cleaned and cleaned["url"] != source.url:
