@@ -352,3 +352,11 @@ def test_it_records_an_appearance_once(db):
     again = sources.appearance_record(article=article, url="https://www.example.org/story")
     assert first == again and first.host == "example.org" and first.url == "https://www.example.org/story"
     assert Appearance.objects.count() == 1
+
+
+def test_it_is_ticked_by_celery_beat(settings):
+    from factcheck.celery import app
+
+    [entry] = [e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "claims.tasks.sources_tick"]
+    assert entry["schedule"] <= 60
+    assert {"claims.tasks.sources_tick", "claims.tasks.source_poll", "claims.tasks.feed_entry_fetch"} <= set(app.tasks)
