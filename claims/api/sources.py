@@ -87,7 +87,7 @@ class SourceDetailOutput(SourceOutput):
     @extend_schema_field(FailedEntryOutput(many=True))
     def get_failed(self, source: Source) -> list[dict]:
         failed = source.entries.filter(status=FeedEntry.Status.FAILED).order_by("-updated")[:50]
-        return FailedEntryOutput(failed, many=True).data
+        return list(FailedEntryOutput(failed, many=True).data)
 
 
 def _source(source_id: int) -> Source:

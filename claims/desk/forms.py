@@ -165,7 +165,8 @@ class SubmitForm(forms.Form):
     )
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         upload = data.get("file")
         data["format"] = "auto"
         if upload is not None:

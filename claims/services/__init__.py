@@ -1019,7 +1019,7 @@ def webhook_deliver(*, subscription: WebhookSubscription, payload: Mapping) -> i
 
 # --- Sources, feeds and appearances (claims/services/sources.py) -----------------------
 # Imported last: sources.py calls back into this package (article_ingest, InvalidInput).
-from claims.services.sources import appearance_record as appearance_record  # noqa: E402
+from claims.services.appearances import appearance_record as appearance_record  # noqa: E402
 from claims.services.sources import entry_fetch as entry_fetch  # noqa: E402
 from claims.services.sources import source_poll as source_poll  # noqa: E402
 from claims.services.sources import sources_tick as sources_tick  # noqa: E402

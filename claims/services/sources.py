@@ -15,62 +15,24 @@ import hashlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urldefrag
 
-import courlan
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from claims import services
-from claims.models import Appearance, Article, FeedEntry, Source, url_host
+from claims.models import FeedEntry, Source
 from claims.services import enqueue, feeds, fetch
+
+# Where an article was seen: its own module, so that article submission can
+# record an appearance without importing the polling (and no import cycle).
+from claims.services.appearances import appearance_record, article_known, url_canonical
 
 logger = logging.getLogger(__name__)
 
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 SOURCE_FIELDS = ("name", "url", "kind", "publisher", "interval", "active")
-
-
-# --- URLs and appearances ----------------------------------------------------------
-
-
-def url_canonical(url: str) -> str:
-    """One spelling per page: lower-case scheme and host, default port and
-    fragment dropped, tracking parameters (utm_*, fbclid...) removed, the
-    others sorted. Anything courlan cannot read is kept as given."""
-    url = urldefrag(url.strip())[0]
-    try:
-        return courlan.normalize_url(url, strict=False)
-    except ValueError:
-        return url
-
-
-def appearance_record(
-    *, article: Article, url: str, source: Source | None = None, publisher: str = "", published: dt.date | None = None
-) -> Appearance:
-    """Note that `article` was seen at `url`. Idempotent: the same article at the
-    same URL is one appearance, whoever reports it first keeps it."""
-    url = url_canonical(url)
-    defaults = {"host": url_host(url)[:255], "publisher": publisher[:200], "published": published, "source": source}
-    try:
-        with transaction.atomic():
-            appearance, _ = Appearance.objects.get_or_create(article=article, url=url, defaults=defaults)
-    except IntegrityError:  # a concurrent recorder of the same pair won
-        appearance = Appearance.objects.get(article=article, url=url)
-    return appearance
-
-
-def article_known(*urls: str) -> Article | None:
-    """The article already stored for any of these URLs, as an appearance or as its own URL."""
-    wanted = [u for u in dict.fromkeys(urls) if u]
-    if not wanted:
-        return None
-    seen = Appearance.objects.filter(url__in=wanted).select_related("article").order_by("pk").first()
-    if seen is not None:
-        return seen.article
-    return Article.objects.filter(url__in=wanted).order_by("pk").first()
 
 
 # --- Sources ------------------------------------------------------------------------
