@@ -19,6 +19,10 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 
 # Serves the UI and API with one Celery worker. Ctrl-C stops the worker and,
 # unless DATABASE_URL points elsewhere, the embedded PostgreSQL this run started.
+# The demo source is a feed this server serves itself: the address guard refuses
+# loopback addresses, except the one host:port named here.
+run: export SITE_URL := http://127.0.0.1:$(PORT)
+run: export FETCH_ALLOWED_HOSTS := 127.0.0.1:$(PORT)
 run: $(VENV)/.runtime
 	@[ -z "$$DATABASE_URL" ] && [ "$$($(PY) -m factcheck.embedded_pg running)" = no ] && started_db=yes || started_db=no; \
 	cleanup() { status=$$?; \

@@ -32,6 +32,7 @@ PARTS: dict[str, tuple[list[str], int]] = {
     "match_api": (["bench.match_api"], 900),
     "scale_100k": (["bench.scale", "--size", "100000"], 900),
     "e2e": (["bench.e2e"], 900),
+    "sources": (["bench.sources"], 1200),
     "scale_1m": (
         [
             "bench.scale",
@@ -225,6 +226,29 @@ def table(results: dict) -> str:
                     "",
                 )
 
+    if part := results.get("sources"):
+        section(f"Sources: a local feed of {part.get('entries', '?')} entries, one worker")
+        if not failed(part):
+            row(
+                "first poll to every article matched",
+                fmt(part["first_poll_to_all_matched_seconds"], " s"),
+                f"{part['articles_done']} articles, {part['claims']} claims, {part['entries_failed']} failed",
+                fmt(part["articles_per_minute"], " /min"),
+            )
+            row("worker CPU for all of it", fmt(part["worker_cpu_seconds"], " s"), "", "")
+            for key, label in (
+                ("first_poll", "first poll"),
+                ("repoll_304", "re-poll, 304"),
+                ("repoll_same_bytes_no_validators", "re-poll, same bytes, no ETag"),
+                ("repoll_changed_bytes_same_entries", "re-poll, same entries, new bytes"),
+            ):
+                p = part[key]
+                row(
+                    label,
+                    f"{p['requests']} req · {p['ms']} ms · CPU {p['cpu_ms']} ms",
+                    f"rows +{p['rows_inserted']} ~{p['rows_updated']} -{p['rows_deleted']}",
+                    "",
+                )
     widths = [max(len(r[i]) for r in rows if not r[0].startswith("## ")) for i in range(4)] if rows else [0] * 4
     lines = []
     header = ("figure", "value", "reference (same run)", "ratio")

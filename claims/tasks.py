@@ -1,4 +1,4 @@
-"""Thin, idempotent Celery tasks: each takes an article id, returns quietly when
+"""Thin, idempotent Celery tasks: each takes a row's id, returns quietly when
 the row is gone or the work is already done, and calls a service."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from claims import services
-from claims.models import Article, ImportJob, WebhookSubscription
+from claims.models import Article, FeedEntry, ImportJob, Source, WebhookSubscription
 
 logger = logging.getLogger(__name__)
 
@@ -124,3 +124,44 @@ def warm_up_models(**kwargs) -> None:
         embedding_model=every or "embedding" in consumed,
         extraction_model=every or "extraction" in consumed,
     )
+
+
+# --- Sources -------------------------------------------------------------------------
+
+
+@shared_task(**RETRY)
+def sources_tick() -> None:
+    """Celery beat: queue the polls that are due and the entry retries whose time has come."""
+    services.sources_tick()
+
+
+@shared_task(**RETRY)
+def source_poll(source_id: int) -> None:
+    source = Source.objects.filter(pk=source_id).first()
+    # A paused or deleted source is not polled; claim_poll keeps a second
+    # worker (a redelivery, a poll-now click) from polling it at the same time.
+    if source is None or not source.claim_poll():
+        return
+    try:
+        services.source_poll(source=source)
+    except TRANSIENT:
+        source.release_poll()
+        raise
+    except Exception as exc:
+        logger.exception("source %s failed to poll", source.pk)
+        source.poll_failed(error=f"{type(exc).__name__}: {exc}")
+
+
+@shared_task(**RETRY)
+def feed_entry_fetch(entry_id: int) -> None:
+    entry = FeedEntry.objects.select_related("source").filter(pk=entry_id).first()
+    if entry is None or not entry.claim_fetch():
+        return
+    try:
+        services.entry_fetch(entry=entry)
+    except TRANSIENT:
+        entry.release()
+        raise
+    except Exception as exc:
+        logger.exception("feed entry %s failed", entry.pk)
+        entry.fail(error=f"{type(exc).__name__}: {exc}")

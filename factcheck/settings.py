@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    # Only for its static files: Chart.js and Chartkick.js, served by WhiteNoise (no CDN).
+    "chartkick.django",
     "simple_history",
     "axes",
     "claims",
@@ -213,6 +215,9 @@ CELERY_TASK_ROUTES = {
     "claims.tasks.article_match": {"queue": "matching"},
     "claims.tasks.references_import_job": {"queue": "embedding"},
     "claims.tasks.webhook_deliver": {"queue": "default"},
+    "claims.tasks.sources_tick": {"queue": "default"},
+    "claims.tasks.source_poll": {"queue": "default"},
+    "claims.tasks.feed_entry_fetch": {"queue": "default"},
 }
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Work stuck past SWEEP_STUCK_AFTER seconds is re-enqueued by Celery beat; work
@@ -221,6 +226,9 @@ SWEEP_STUCK_AFTER = env.int("SWEEP_STUCK_AFTER", default=120)
 SWEEP_GIVE_UP_AFTER = env.int("SWEEP_GIVE_UP_AFTER", default=3600)
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-articles": {"task": "claims.tasks.sweep", "schedule": env.float("SWEEP_EVERY", default=30.0)},
+    # Each tick queues a poll of every source that is due and a fetch of every
+    # failed entry whose retry time has come; a source's own interval decides.
+    "poll-due-sources": {"task": "claims.tasks.sources_tick", "schedule": env.float("SOURCES_TICK", default=15.0)},
 }
 
 # --- Matching ------------------------------------------------------------
@@ -299,6 +307,24 @@ FETCH_TIMEOUT_SECONDS = env.float("FETCH_TIMEOUT_SECONDS", default=10.0)
 FETCH_MAX_BYTES = env.int("FETCH_MAX_BYTES", default=5 * 1024 * 1024)
 FETCH_MAX_REDIRECTS = env.int("FETCH_MAX_REDIRECTS", default=5)
 FETCH_USER_AGENT = env.str("FETCH_USER_AGENT", default="factcheck/0.1 (+https://github.com/factcheck)")
+# Exact host:port pairs fetched even though they are not public: `make run` names
+# its own server so that the demo source, a feed the project serves, can be
+# polled. Leave it empty in production.
+FETCH_ALLOWED_HOSTS = env.list("FETCH_ALLOWED_HOSTS", default=[])
+# Sources (feeds and sitemaps): a new one is polled every SOURCE_INTERVAL seconds
+# (at least SOURCE_MIN_INTERVAL). A failing poll, or a failing entry, is tried
+# again after SOURCE_RETRY_BASE seconds, then twice as long each time, up to
+# SOURCE_BACKOFF_MAX; an entry is given up on after SOURCE_ENTRY_MAX_ATTEMPTS
+# tries and listed for an editor to retry. Work silent for SOURCE_STALE_AFTER
+# seconds is taken to be lost and queued again.
+SOURCE_INTERVAL = env.int("SOURCE_INTERVAL", default=900)
+SOURCE_MIN_INTERVAL = env.int("SOURCE_MIN_INTERVAL", default=60)
+SOURCE_RETRY_BASE = env.float("SOURCE_RETRY_BASE", default=60.0)
+SOURCE_BACKOFF_MAX = env.float("SOURCE_BACKOFF_MAX", default=6 * 3600.0)
+SOURCE_ENTRY_MAX_ATTEMPTS = env.int("SOURCE_ENTRY_MAX_ATTEMPTS", default=5)
+SOURCE_STALE_AFTER = env.int("SOURCE_STALE_AFTER", default=600)
+# Entries read from one poll; a sitemap of every article an outlet ever ran is cut here.
+SOURCE_MAX_ENTRIES = env.int("SOURCE_MAX_ENTRIES", default=500)
 # Webhooks: the same address guard, except that tests may deliver to a local
 # receiver. Never turn WEBHOOK_ALLOW_LOOPBACK on in production.
 WEBHOOK_ALLOW_LOOPBACK = env.bool("WEBHOOK_ALLOW_LOOPBACK", default=False)
@@ -355,6 +381,8 @@ HMAC-SHA256 of the raw body keyed with the subscription's secret.""",
         "ArticleStatusEnum": "claims.models.Article.Status",
         "ClaimStatusEnum": "claims.models.Claim.Status",
         "ImportJobStatusEnum": "claims.models.ImportJob.Status",
+        "ClaimKindEnum": "claims.models.Claim.Kind",
+        "SourceKindEnum": "claims.models.Source.Kind",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

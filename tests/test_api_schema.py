@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from claims import services
-from claims.models import Article, Claim, ImportJob, Match, Reference, WebhookSubscription
+from claims.models import Article, Claim, ImportJob, Match, Reference, Source, WebhookSubscription
 from claims.services import fetch
 
 pytestmark = pytest.mark.django_db
@@ -164,6 +164,7 @@ def seeded(editor, reviewer, demo_references) -> dict[str, int]:
     services.verdict_publish(verdict=verdict, editor=editor)
     job = ImportJob.objects.create(format="jsonl", data=b"{}", created_by=editor)
     hook = WebhookSubscription.objects.create(url="https://example.org/hook", events=["article.done"], secret="s")
+    source = Source.objects.create(url="https://example.org/feed.xml", name="Example")
     return {
         "article_id": article.pk,
         "claim_id": claim.pk,
@@ -172,6 +173,7 @@ def seeded(editor, reviewer, demo_references) -> dict[str, int]:
         "reference_id": Reference.objects.order_by("-pk").first().pk,
         "job_id": job.pk,
         "webhook_id": hook.pk,
+        "source_id": source.pk,
     }
 
 

@@ -372,3 +372,121 @@ def test_it_shows_a_script_in_an_article_as_text(browser, live_server, reviewer)
     expect(page.locator("blockquote.context")).to_contain_text(script)
     assert dialogs == []
     assert page.locator("script:not([src])").count() == 0
+
+
+# --- A day at the desk, across real processes ---------------------------------------------
+
+SCREENSHOTS = Path(
+    os.environ.get("FACTCHECK_SCREENSHOTS", Path(__file__).resolve().parents[1] / ".var" / "screenshots")
+)
+
+
+def desk_page(browser, base: str, user: User):
+    """A browser context on the gunicorn server at `base`, logged in as `user`
+    (sessions live in the database that every process shares)."""
+    context = browser.new_context(viewport=LAPTOP, base_url=base, accept_downloads=True)
+    context.set_default_timeout(10_000)
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": base}])
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.js_errors = errors
+    return page
+
+
+def test_it_submits_searches_watches_a_source_and_shows_the_dashboard(
+    browser, tmp_path, demo_references, demo_article_text, reviewer, editor, httpserver
+):
+    """Submit from the desk, watch it being processed, read its claims; search a
+    claim; watch a feed and poll it; then the dashboard with all that on it.
+    gunicorn and a Celery worker are real processes on a filesystem broker."""
+    from tests import processes
+    from tests.test_sources import STORY, page, rss
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    httpserver.expect_request("/feed.xml").respond_with_data(
+        rss(("bridge", httpserver.url_for("/bridge"), "Harbour bridge closes to lorries")),
+        content_type="application/rss+xml",
+    )
+    httpserver.expect_request("/bridge").respond_with_data(page(STORY), content_type="text/html")
+    env = processes.service_env(
+        CELERY_BROKER_URL="filesystem://",
+        CELERY_FILESYSTEM_DIR=str(tmp_path / "queue"),
+        # The test's feed server stands for an outlet: named, as make run names its own.
+        FETCH_ALLOWED_HOSTS=f"127.0.0.1:{httpserver.port}",
+    )
+    with processes.web_server(env, tmp_path / "web.log") as base:
+        rita = desk_page(browser, base, reviewer)
+        rita.goto("/")
+        rita.get_by_role("link", name="Submit").click()
+        rita.get_by_label("Paste the article").fill(demo_article_text)
+        rita.get_by_label("Title").fill("Duma backs the pact")
+        rita.get_by_label("Publication date").fill("2024-10-24")
+        rita.get_by_role("button", name="Submit", exact=True).click()
+        # No worker yet: the page shows the article waiting, and keeps polling.
+        expect(rita.get_by_role("heading", name="Duma backs the pact")).to_be_visible()
+        expect(rita.locator("#article-status")).to_contain_text("Processing…")
+        expect(rita.locator(".step-current")).to_have_text("Waiting for extraction")
+        rita.screenshot(path=str(SCREENSHOTS / "1-submitted-progress.png"), full_page=True)
+
+        with processes.celery_worker(env, tmp_path / "worker.log"):
+            # The worker starts, loads its models and processes it; the page reloads itself.
+            expect(rita.locator(".article-text a.claim-span").first).to_be_visible(timeout=150_000)
+            claims = rita.locator(".claim-list li")
+            expect(claims.filter(has_text="397 to 0")).to_have_count(1)
+            rita.screenshot(path=str(SCREENSHOTS / "2-article-claims.png"), full_page=True)
+            assert Claim.objects.filter(article__title="Duma backs the pact", status=Claim.Status.MATCHED).exists()
+
+            rita.get_by_label("Has this been checked?").fill(
+                "The State Duma voted 400 to 0 to ratify the agreement with North Korea"
+            )
+            rita.get_by_label("Has this been checked?").press("Enter")
+            expect(rita.get_by_role("heading", name="Has this been checked?")).to_be_visible()
+            references = rita.locator(".search-references tr.search-hit")
+            expect(references.first).to_be_visible()
+            expect(rita.locator(".search-references")).to_contain_text("voted 400 to 0 to approve the defence treaty")
+            own = rita.locator(".search-claims tr.search-hit").filter(has_text="397 to 0")
+            expect(own).to_have_count(1)
+            expect(own.locator("tr.cmp-differs")).to_contain_text("400")
+            rita.screenshot(path=str(SCREENSHOTS / "3-search.png"), full_page=True)
+
+            # A verdict on that claim, for the dashboard.
+            own.get_by_role("link").first.click()
+            rita.get_by_role("radio", name="True", exact=True).check()
+            rita.get_by_role("button", name="Save verdict").click()
+            expect(rita.get_by_text("Verdict saved.")).to_be_visible()
+
+            ed = desk_page(browser, base, editor)
+            ed.goto("/sources/")
+            ed.get_by_label("Address of the feed or sitemap").fill(httpserver.url_for("/feed.xml"))
+            ed.get_by_label("Name").fill("Harbour Times")
+            ed.get_by_role("button", name="Watch this source").click()
+            expect(ed.get_by_text("its first poll is queued")).to_be_visible()
+            row = ed.locator("tr.source").filter(has_text="Harbour Times")
+            # Its first poll, then its entry's page and the article's claims, all on the worker.
+            for _ in range(60):
+                if Article.objects.filter(title="Harbour bridge closes to lorries", status="done").exists():
+                    break
+                ed.wait_for_timeout(1000)
+            ed.reload()
+            expect(row.locator("td.num").first).to_have_text("1")
+            expect(row).to_contain_text("HTTP 200")
+            row.get_by_role("button", name="Poll now").click()
+            expect(row).to_contain_text("A poll is queued.")
+            ed.screenshot(path=str(SCREENSHOTS / "4-sources.png"), full_page=True)
+
+        ed.get_by_role("link", name="Dashboard").click()
+        expect(ed.locator("#waiting-now")).not_to_have_text("0")
+        for key in ("claims", "verdicts", "queue", "time-to-verdict", "tiers", "sources"):
+            expect(ed.locator(f"#chart-{key} canvas")).to_have_count(1)
+        assert "Harbour Times" in ed.locator("#chart-sources-data").text_content()
+        ed.wait_for_timeout(800)  # let Chart.js finish its entry animation before the picture
+        ed.screenshot(path=str(SCREENSHOTS / "5-dashboard.png"), full_page=True)
+        with ed.expect_download() as download:
+            ed.get_by_role("link", name="Download CSV of Claims extracted per day").click()
+        rows = Path(download.value.path()).read_text().splitlines()
+        assert rows[0] == "day,claims" and int(rows[-1].split(",")[1]) >= 5
+        assert rita.js_errors == [] and ed.js_errors == []

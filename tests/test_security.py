@@ -44,13 +44,21 @@ PUBLIC = {
     "api-docs",
     "claimreview-feed",  # published fact-checks are public by nature
     "claimreview-detail",
+    # The demo feed and its pages stand in for an outlet's public site.
+    "claims:demo-feed",
+    "claims:demo-article",
 }
 EDITOR = {
     "claims:failed-articles",
     "claims:claim-assign",
     "claims:verdict-publish",
-    "claims:references",
     "claims:reference-add",
+    "claims:reference-import",
+    "claims:import",
+    "claims:import-status",
+    "claims:dashboard",
+    "claims:dashboard-csv",
+    "api:source-poll",
     "claims:reference-edit",
     "api:claim-assign",
     "api:verdict-publish",
@@ -62,8 +70,10 @@ EDITOR = {
 }
 # Reviewers read the corpus through the API; only editors change it.
 EDITOR_METHODS = {
-    (name, method) for name in ("api:references", "api:reference-detail") for method in ("POST", "PATCH", "DELETE")
-}
+    (name, method)
+    for name in ("api:references", "api:reference-detail", "api:sources", "api:source-detail")
+    for method in ("POST", "PATCH", "DELETE")
+} | {(name, "POST") for name in ("claims:source-add", "claims:source-action", "claims:entry-retry")}
 METHODS = ("GET", "POST", "PATCH", "DELETE")
 RANK = {"anonymous": 0, "outsider": 1, "reviewer": 2, "editor": 3}
 

@@ -170,7 +170,9 @@ def test_it_keeps_an_outsider_out_of_every_view(outsider, claim, match, verdict)
 
 def test_it_keeps_editor_views_from_reviewers(reviewer, claim, match, verdict):
     client = logged_in(reviewer)
-    assert client.get("/references/").status_code == 403
+    # Reviewers browse and search the references (issue 15); they do not change them.
+    browse = client.get("/references/")
+    assert browse.status_code == 200 and "Add a reference" not in browse.content.decode()
     assert client.get("/references/new/").status_code == 403
     assert client.post("/references/new/", {"external_id": "x", "text": "y"}).status_code == 403
     assert client.post(f"/verdicts/{verdict.pk}/publish/").status_code == 403

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from claims.api import articles, claims, matching, references, verdicts, webhooks
+from claims.api import articles, claims, matching, references, sources, verdicts, webhooks
 
 app_name = "api"
 
@@ -26,4 +26,7 @@ urlpatterns = [
     path("imports/<int:job_id>", references.import_detail, name="import-detail"),
     path("webhooks", webhooks.webhooks, name="webhooks"),
     path("webhooks/<int:webhook_id>", webhooks.webhook, name="webhook-detail"),
+    path("sources", sources.source_collection, name="sources"),
+    path("sources/<int:source_id>", sources.source_detail, name="source-detail"),
+    path("sources/<int:source_id>/poll", sources.source_poll, name="source-poll"),
 ]

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.http import QueryDict
 
-from claims.models import Claim, Reference
+from claims.models import Claim, Reference, Source
 from claims.services import ANY_STATUS
 
 ME, NOBODY = "me", "none"
@@ -127,3 +127,79 @@ class ReferenceForm(forms.ModelForm):
         if self.instance.pk:
             # The id ties the row to its source; re-imports upsert by it.
             self.fields["external_id"].disabled = True
+
+
+# --- Sources, submission, search and imports -------------------------------------------
+
+
+class SourceForm(forms.ModelForm):
+    url = forms.URLField(max_length=2000, assume_scheme="https", label="Address of the feed or sitemap")
+
+    class Meta:
+        model = Source
+        fields = ["url", "name", "kind", "publisher", "interval"]
+        labels = {"interval": "Poll every (seconds)"}
+        help_texts = {"name": "Blank: the feed's title.", "publisher": "The outlet; blank: the feed's title."}
+
+
+UPLOAD_TYPES = {".txt": "text", ".text": "text", ".html": "html", ".htm": "html"}
+
+
+class SubmitForm(forms.Form):
+    """An article pasted, uploaded or given by address; services.article_submit reads it."""
+
+    text = forms.CharField(
+        required=False,
+        strip=False,
+        max_length=settings.ARTICLE_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 12}),
+        label="Paste the article",
+        help_text="Plain text or HTML.",
+    )
+    file = forms.FileField(required=False, label="…or upload a file", help_text=".txt or .html, UTF-8.")
+    url = forms.URLField(
+        required=False,
+        max_length=2000,
+        assume_scheme="https",
+        label="…or give its address",
+        help_text="Fetched when there is no text or file; also kept as where the article appeared.",
+    )
+    title = forms.CharField(required=False, max_length=500)
+    published = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Publication date"
+    )
+
+    def clean(self) -> dict:
+        super().clean()
+        data = self.cleaned_data
+        upload = data.get("file")
+        data["format"] = "auto"
+        if upload is not None:
+            suffix = "." + upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+            if suffix not in UPLOAD_TYPES:
+                self.add_error("file", "Upload a .txt or .html file.")
+                return data
+            # UTF-8 takes at most four bytes a character.
+            if upload.size > settings.ARTICLE_MAX_CHARS * 4:
+                self.add_error("file", "The file is too large.")
+                return data
+            try:
+                data["text"] = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                self.add_error("file", "The file is not UTF-8 text.")
+                return data
+            data["format"] = UPLOAD_TYPES[suffix]
+        if not (data.get("text") or "").strip() and not data.get("url"):
+            raise ValidationError("Paste the article, upload a file, or give its address.")
+        return data
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(max_length=5000, label="Claim", strip=True)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(help_text=f"At most {settings.IMPORT_MAX_BYTES // (1024 * 1024)} MB, UTF-8.")
+    format = forms.ChoiceField(
+        choices=[("jsonl", "JSON lines"), ("csv", "CSV with a header row"), ("claimreview", "ClaimReview JSON")]
+    )

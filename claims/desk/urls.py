@@ -1,6 +1,6 @@
 from django.urls import path
 
-from claims.desk import views
+from claims.desk import dashboard, demo, imports, search, sources, submit, views
 
 app_name = "claims"
 
@@ -18,4 +18,18 @@ urlpatterns = [
     path("references/", views.reference_list, name="references"),
     path("references/new/", views.reference_edit, name="reference-add"),
     path("references/<int:reference_id>/", views.reference_edit, name="reference-edit"),
+    path("references/import/", imports.import_new, name="reference-import"),
+    path("references/imports/<int:job_id>/", imports.import_detail, name="import"),
+    path("references/imports/<int:job_id>/status/", imports.import_status, name="import-status"),
+    path("submit/", submit.submit, name="submit"),
+    path("search/", search.search, name="search"),
+    path("sources/", sources.source_list, name="sources"),
+    path("sources/add/", sources.source_add, name="source-add"),
+    path("sources/<int:source_id>/", sources.source_detail, name="source"),
+    path("sources/<int:source_id>/<slug:action>/", sources.source_action, name="source-action"),
+    path("entries/<int:entry_id>/retry/", sources.entry_retry, name="entry-retry"),
+    path("dashboard/", dashboard.dashboard_page, name="dashboard"),
+    path("dashboard/<slug:key>.csv", dashboard.dashboard_csv, name="dashboard-csv"),
+    path("demo/feed.xml", demo.demo_feed, name="demo-feed"),
+    path("demo/articles/<slug:slug>/", demo.demo_article, name="demo-article"),
 ]

@@ -251,8 +251,9 @@ def match_decide(request: HtmxRequest, match_id: int) -> HttpResponse:
 # --- References (editors) ---------------------------------------------------------------
 
 
-@editor_required
+@reviewer_required
 def reference_list(request: HtmxRequest) -> HttpResponse:
+    # Reviewers browse and search the corpus too; adding, editing and importing stay with editors.
     references = Reference.objects.defer("embedding", "slots").order_by("-updated", "-pk")
     query = request.GET.get("q", "").strip()
     if query:
@@ -263,7 +264,8 @@ def reference_list(request: HtmxRequest) -> HttpResponse:
             | Q(external_id__iexact=query)
         )
     page = Paginator(references, 50).get_page(request.GET.get("page"))
-    return render(request, "claims/references.html", {"page": page, "q": query})
+    context = {"page": page, "q": query, "is_editor": roles.is_editor(request.user)}
+    return render(request, "claims/references.html", context)
 
 
 @editor_required

@@ -5,23 +5,30 @@ from claims.models.articles import EMBEDDING_DIMENSIONS, Article, ArticleQuerySe
 from claims.models.groups import ClaimGroup, ClaimGroupQuerySet
 from claims.models.references import ImportJob, Reference, ReferenceQuerySet, ReferenceTerm
 from claims.models.review import Match, Verdict, VerdictQuerySet
+from claims.models.sources import Appearance, FeedEntry, FeedEntryQuerySet, Source, SourceQuerySet, url_host
 from claims.models.webhooks import WebhookSubscription
 
 __all__ = [
     "EMBEDDING_DIMENSIONS",
+    "Appearance",
     "Article",
     "ArticleQuerySet",
     "Claim",
     "ClaimGroup",
     "ClaimGroupQuerySet",
     "ClaimQuerySet",
+    "FeedEntry",
+    "FeedEntryQuerySet",
     "ImportJob",
     "Match",
     "Reference",
     "ReferenceQuerySet",
     "ReferenceTerm",
+    "Source",
+    "SourceQuerySet",
     "Verdict",
     "VerdictQuerySet",
     "WebhookSubscription",
     "content_hash",
+    "url_host",
 ]

@@ -8,9 +8,12 @@ transactional where it writes; callers use them through this package
 - references: the corpus (upserts, edits by hand, embedding); imports: upload jobs
 - review: verdicts, assignment, match decisions; queue: what waits for review
 - webhooks: signed events to subscribers; enqueue: the one way work reaches Celery
+- sources, feeds, appearances: watched feeds and sitemaps, and where each article was seen
+- dashboard, search: the editors' figures and the desk's search
 - fetch, importers, claimreview: fetching pages, reading reference files, writing ClaimReview
 """
 
+from claims.services.appearances import appearance_record
 from claims.services.articles import (
     ARTICLE_FORMATS,
     article_embed,
@@ -47,6 +50,7 @@ from claims.services.references import (
     references_import,
 )
 from claims.services.review import claim_assign, match_decide, verdict_publish, verdict_record, verdict_update
+from claims.services.sources import entry_fetch, source_poll, sources_tick
 from claims.services.webhooks import (
     DeliveryFailed,
     article_event,
@@ -71,6 +75,7 @@ __all__ = [
     "InvalidInput",
     "MatchResult",
     "NotAllowed",
+    "appearance_record",
     "article_embed",
     "article_enqueue",
     "article_event",
@@ -86,6 +91,7 @@ __all__ = [
     "claim_queue",
     "claims_match_batch",
     "date_parse",
+    "entry_fetch",
     "import_job_create",
     "import_job_fail",
     "import_job_run",
@@ -101,6 +107,8 @@ __all__ = [
     "references_embed",
     "references_import",
     "slots_of",
+    "source_poll",
+    "sources_tick",
     "status_counts",
     "verdict_event",
     "verdict_publish",

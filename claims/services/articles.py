@@ -22,6 +22,7 @@ from claims.models import (
     content_hash,
 )
 from claims.services import enqueue, fetch
+from claims.services.appearances import appearance_record
 from claims.services.errors import InvalidInput
 from claims.services.groups import claims_group
 from claims.services.matching import numbers_compare, reference_candidates
@@ -126,7 +127,7 @@ def article_submit(
                 fields={"text": "The HTML has no main text."},
                 code="no_article_text",
             )
-    return article_ingest(
+    article, created = article_ingest(
         text=text,
         title=title,
         url=url,
@@ -134,6 +135,10 @@ def article_submit(
         submitted_by=submitted_by,
         idempotency_key=idempotency_key,
     )
+    if url:
+        # The same story at another outlet is the same article, seen once more.
+        appearance_record(article=article, url=url, published=published)
+    return article, created
 
 
 def article_enqueue(*, article: Article) -> None:

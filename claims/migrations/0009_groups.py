@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('claims', '0007_hnsw_ef_construction_200'),
+        ('claims', '0008_sources'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
