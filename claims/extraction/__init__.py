@@ -10,9 +10,10 @@ Public API (the slot contract lives in `slots.py`):
 from claims.extraction.html import html_to_text, looks_like_html
 from claims.extraction.nlp import load_nlp
 from claims.extraction.pipeline import analyse_many, extract, extract_many
-from claims.extraction.slots import DateSlot, ExtractedClaim, Quantity, Ranking, Slots, Tally
+from claims.extraction.slots import SI, DateSlot, ExtractedClaim, Quantity, Ranking, Slots, Tally
 
 __all__ = [
+    "SI",
     "DateSlot",
     "ExtractedClaim",
     "Quantity",

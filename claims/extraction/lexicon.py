@@ -55,7 +55,7 @@ MULTIPLIERS = {
 WORD_NUMBER = (
     r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine)\b)?"
     r"|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen"
-    r"|sixteen|seventeen|eighteen|nineteen|an?(?=\s+(?:hundred|thousand|million|billion|trillion|dozen)\b))"
+    r"|sixteen|seventeen|eighteen|nineteen|an?(?=\s+(?:hundred|thousand|million|billion|trillion|dozen|century|decade)\b))"
 )
 DIGITS = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
 

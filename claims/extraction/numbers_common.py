@@ -10,6 +10,25 @@ from bisect import bisect_left
 from spacy.tokens import Doc, Token
 
 from claims.extraction.lexicon import SMALL, TENS
+from claims.extraction.slots import SI, Precision, Quantity
+from claims.extraction.units import to_si
+
+_APPROX_RE = re.compile(
+    r"(?:\b(?:about|around|some|approximately|approx\.?|roughly|nearly|almost|close\s+to|an\s+estimated|estimated"
+    r"|circa|c\.|an\s+approximate|approaching|more\s+or\s+less)|~)\s*$",
+    re.IGNORECASE,
+)
+_LOWER_RE = re.compile(
+    r"\b(?:at\s+least|more\s+than|over|above|in\s+excess\s+of|upwards\s+of|no\s+(?:fewer|less)\s+than"
+    r"|exceeding|just\s+over|greater\s+than|higher\s+than|north\s+of|a\s+minimum\s+of|a\s+record)\s*$",
+    re.IGNORECASE,
+)
+_UPPER_RE = re.compile(
+    r"\b(?:less\s+than|fewer\s+than|under|below|at\s+most|no\s+more\s+than|not\s+more\s+than|up\s+to"
+    r"|as\s+many\s+as|as\s+much\s+as|as\s+high\s+as|just\s+under|a\s+maximum\s+of|lower\s+than)\s*$",
+    re.IGNORECASE,
+)
+_BEFORE = ((_APPROX_RE, "approximate"), (_LOWER_RE, "lower_bound"), (_UPPER_RE, "upper_bound"))
 
 
 def parse_number(text: str) -> float | None:
@@ -39,6 +58,58 @@ def magnitude_of(value: float | None) -> int | None:
     if value is None or value == 0 or not math.isfinite(value):
         return None
     return math.floor(math.log10(abs(value)))
+
+
+def precision_before(text: str, start: int, rules: tuple = _BEFORE) -> tuple[Precision, int]:
+    """The precision that a phrase before the number sets, and where that phrase starts."""
+    for regex, precision in rules:
+        m = regex.search(text, max(0, start - 30), start)
+        if m:
+            return precision, m.start()
+    return "exact", start
+
+
+def make_quantity(
+    text: str,
+    base: int,
+    start: int,
+    end: int,
+    *,
+    value: float | None,
+    precision: Precision,
+    unit: str | None,
+    counted: str | None,
+    low: float | None = None,
+    high: float | None = None,
+    magnitude: int | None = None,
+) -> Quantity:
+    """A quantity slot: bounds follow from the precision, and a measure gets its SI form."""
+    if precision != "range" and value is not None:
+        low = value if precision in {"exact", "lower_bound"} else None
+        high = value if precision in {"exact", "upper_bound"} else None
+    if magnitude is None:
+        magnitude = magnitude_of(value if value is not None else high)
+    si = None
+    if unit is not None and (converted := [to_si(x, unit) if x is not None else None for x in (value, low, high)]) != [
+        None,
+        None,
+        None,
+    ]:
+        si_unit = next(c[1] for c in converted if c is not None)
+        si = SI(*(float(f"{c[0]:.9g}") if c is not None else None for c in converted), unit=si_unit)
+    return Quantity(
+        text=text[start:end],
+        start=base + start,
+        end=base + end,
+        value=value,
+        low=low,
+        high=high,
+        precision=precision,
+        magnitude=magnitude,
+        unit=unit,
+        counted=counted,
+        si=si,
+    )
 
 
 class Mask:

@@ -1,5 +1,10 @@
 # ruff: noqa: RUF001 - typographic dashes and quotes are what news text contains
-"""Quantities: amounts with their precision, unit and counted noun; vague counts and fractions."""
+"""Quantities: amounts with their precision, unit or currency and counted noun.
+
+Ages and hyphenated amounts (compounds.py), vague counts and shares
+(shares.py) go first; then every remaining number becomes an atom, and two
+atoms joined by "to", "and" or a dash may make a range.
+"""
 
 from __future__ import annotations
 
@@ -7,33 +12,26 @@ import re
 
 from spacy.tokens import Doc
 
-from claims.extraction.lexicon import DIGITS, FRACTION_WORDS, MULTIPLIERS, NUMBER_WORD_ALT, VAGUE_MAGNITUDE, WORD_NUMBER
-from claims.extraction.numbers_common import Mask, counted_noun, in_entity, magnitude_of, parse_number
-from claims.extraction.slots import Precision, Quantity
-from claims.extraction.units import CURRENCY_SYMBOLS, CURRENCY_WORDS, unit_after
+from claims.extraction import currencies
+from claims.extraction.compounds import find_compounds
+from claims.extraction.lexicon import DIGITS, MULTIPLIERS, WORD_NUMBER
+from claims.extraction.numbers_common import (
+    Mask,
+    counted_noun,
+    in_entity,
+    make_quantity,
+    parse_number,
+    precision_before,
+)
+from claims.extraction.shares import currency_of_noun, find_shares, find_vague
+from claims.extraction.slots import Quantity
+from claims.extraction.units import unit_after
 
 _ATOM_RE = re.compile(
-    r"(?P<cur>US\$|A\$|C\$|HK\$|\$|€|£|¥|₹|₩)?\s?"
     r"(?P<num>" + DIGITS + r"|\b" + WORD_NUMBER + r"\b)"
     r"(?:\s?(?P<mult>hundred|thousand|million|billion|trillion|mn|mln|bn|bln|tn|trn)\b"
     r"|(?P<short>[mbk])\b"
     r"|\s(?P<dozen>dozen)\b)?",
-    re.IGNORECASE,
-)
-
-_APPROX_RE = re.compile(
-    r"(?:\b(?:about|around|some|approximately|approx\.?|roughly|nearly|almost|close\s+to|an\s+estimated|estimated"
-    r"|circa|c\.|an\s+approximate|approaching|more\s+or\s+less)|~)\s*$",
-    re.IGNORECASE,
-)
-_LOWER_RE = re.compile(
-    r"\b(?:at\s+least|more\s+than|over|above|in\s+excess\s+of|upwards\s+of|no\s+(?:fewer|less)\s+than"
-    r"|exceeding|just\s+over|greater\s+than|higher\s+than|north\s+of|a\s+minimum\s+of|a\s+record)\s*$",
-    re.IGNORECASE,
-)
-_UPPER_RE = re.compile(
-    r"\b(?:less\s+than|fewer\s+than|under|below|at\s+most|no\s+more\s+than|not\s+more\s+than|up\s+to"
-    r"|as\s+many\s+as|as\s+much\s+as|as\s+high\s+as|just\s+under|a\s+maximum\s+of|lower\s+than)\s*$",
     re.IGNORECASE,
 )
 _POST_LOWER_RE = re.compile(r"(?:\s*\+|-plus\b|\s+plus\b|\s+or\s+more\b|\s+and\s+(?:above|up)\b)", re.IGNORECASE)
@@ -51,125 +49,9 @@ _IDENTIFIER_RE = re.compile(
     r"|track|line|unit|ward|precinct|chapter|act|covid|covid-|g|f-|mig-|su-|t-|p\.|pp\.|vs\.?)\s*$",
     re.IGNORECASE,
 )
-
-_VAGUE_RE = re.compile(
-    r"\b(?:(?P<tens>tens|hundreds)\s+of\s+(?P<big>thousands|millions|billions|trillions)"
-    r"|(?P<few>several|a\s+few|many|a\s+couple\s+of)\s+(?P<fewmult>hundred|thousand|million|billion|trillion|dozen)"
-    r"|(?P<plural>dozens|scores|hundreds|thousands|millions|billions|trillions))\b",
-    re.IGNORECASE,
-)
-_FRACTION_RE = re.compile(
-    r"\b(?:(?P<numer>a|one|two|three|four|five|six|seven|eight|nine)[- ])?"
-    r"(?P<denom>half|halves|thirds?|quarters?|fourths?|fifths?|sixths?|sevenths?|eighths?|ninths?|tenths?)"
-    r"(?=\s+of\b)",
-    re.IGNORECASE,
-)
-_RATIO_RE = re.compile(
-    r"\b(?P<numer>\d+|one|two|three|four|five|six|seven|eight|nine)\s+(?:in|out\s+of)\s+"
-    r"(?P<denom>\d+|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|a\s+hundred)\b",
-    re.IGNORECASE,
-)
-
-_NUMBER_BEFORE_RE = re.compile(r"(?:\d|\b(?:a|an|" + NUMBER_WORD_ALT + r"))\s*$", re.IGNORECASE)
-_PART_BEFORE_RE = re.compile(r"\b(?:first|second|latter|former|other)\s*$", re.IGNORECASE)
 _PLUS_RE = re.compile(r"[-‐](?:plus|odd)\b", re.IGNORECASE)
-
-
-def _vague(text: str, doc: Doc, base: int, mask: Mask) -> list[Quantity]:
-    found: list[Quantity] = []
-    for m in _VAGUE_RE.finditer(text):
-        start, end = m.span()
-        if mask.taken(start, end):
-            continue
-        # "3 thousand", "a thousand" are numbers; the atom finder takes them.
-        if _NUMBER_BEFORE_RE.search(text, max(0, start - 14), start):
-            continue
-        if m["tens"]:
-            magnitude = VAGUE_MAGNITUDE[m["big"].lower()] + (1 if m["tens"].lower() == "tens" else 2)
-        elif m["few"]:
-            magnitude = VAGUE_MAGNITUDE[m["fewmult"].lower()]
-        else:
-            magnitude = VAGUE_MAGNITUDE[m["plural"].lower()]
-        unit, unit_end = unit_after(text, end)
-        counted = None if unit else counted_noun(doc, end)
-        if counted in CURRENCY_WORDS:
-            unit, counted = CURRENCY_WORDS[counted], None
-        found.append(
-            Quantity(
-                text=text[start:unit_end],
-                start=base + start,
-                end=base + unit_end,
-                value=None,
-                low=None,
-                high=None,
-                precision="vague",
-                magnitude=magnitude,
-                unit=unit,
-                counted=counted,
-            )
-        )
-        mask.add(start, unit_end)
-    return found
-
-
-def _fractions(text: str, doc: Doc, base: int, mask: Mask) -> list[Quantity]:
-    found: list[Quantity] = []
-    for m in _FRACTION_RE.finditer(text):
-        start, end = m.span()
-        if mask.taken(start, end):
-            continue
-        denom = FRACTION_WORDS[m["denom"].lower()]
-        numer_word = (m["numer"] or "a").lower()
-        numer = 1.0 if numer_word in {"a", "one"} else parse_number(numer_word)
-        # "half of" without a numerator is a fraction; "the first half of" is not.
-        if m["numer"] is None and denom != 2:
-            continue
-        if _PART_BEFORE_RE.search(text, max(0, start - 10), start):
-            continue
-        found.append(_ratio_quantity(text, doc, base, start, end, numer, denom))
-        mask.add(start, end)
-    for m in _RATIO_RE.finditer(text):
-        start, end = m.span()
-        if mask.taken(start, end):
-            continue
-        numer = parse_number(m["numer"])
-        denom = parse_number(m["denom"].replace("a hundred", "100").replace("hundred", "100"))
-        if not numer or not denom or numer >= denom:
-            continue
-        # "one in five Americans": a share only when people or things follow.
-        if counted_noun(doc, end) is None:
-            continue
-        found.append(_ratio_quantity(text, doc, base, start, end, numer, denom))
-        mask.add(start, end)
-    return found
-
-
-def _ratio_quantity(
-    text: str, doc: Doc, base: int, start: int, end: int, numer: float | None, denom: float
-) -> Quantity:
-    value = round((numer or 1.0) / denom * 100, 2)
-    precision, p_start = _precision_before(text, start)
-    return Quantity(
-        text=text[p_start:end],
-        start=base + p_start,
-        end=base + end,
-        value=value,
-        low=value if precision in {"exact", "lower_bound"} else None,
-        high=value if precision in {"exact", "upper_bound"} else None,
-        precision=precision,
-        magnitude=magnitude_of(value),
-        unit="percent",
-        counted=counted_noun(doc, end, after_of_only=True),
-    )
-
-
-def _precision_before(text: str, start: int) -> tuple[Precision, int]:
-    """The precision that a phrase before the number sets, and where that phrase starts."""
-    for regex, precision in ((_APPROX_RE, "approximate"), (_LOWER_RE, "lower_bound"), (_UPPER_RE, "upper_bound")):
-        m = regex.search(text, max(0, start - 30), start)
-        if m:
-            return precision, m.start()  # type: ignore[return-value]
-    return "exact", start
+_AGO_RE = re.compile(r"\s+ago\b", re.IGNORECASE)
+_DURATIONS = frozenset({"century", "decade", "year", "month", "week", "day", "hour", "minute", "second"})
 
 
 class _Atom:
@@ -181,13 +63,23 @@ class _Atom:
         self.multiplied = value != number
 
 
+def _currency_before(text: str, num_start: int, m: re.Match[str]) -> tuple[str | None, int]:
+    code, start, symbol = currencies.symbol_before(text, num_start)
+    if code is None or symbol is None:
+        return None, num_start
+    # "N70 million", "R5,000": a lone letter is a symbol only glued to a large amount.
+    if symbol in currencies.SINGLE_LETTER and (
+        start + len(symbol) != num_start or not (m["mult"] or m["short"] or "," in m["num"])
+    ):
+        return None, num_start
+    return code, start
+
+
 def _atoms(text: str, doc: Doc, mask: Mask) -> list[_Atom]:
     atoms: list[_Atom] = []
     for m in _ATOM_RE.finditer(text):
-        start, end = m.span()
-        num_start = m.start("num")
-        if not m["cur"]:
-            start = num_start
+        num_start, end = m.start("num"), m.end()
+        currency, start = _currency_before(text, num_start, m)
         if mask.taken(start, end):
             continue
         prev = text[start - 1] if start > 0 else " "
@@ -199,7 +91,6 @@ def _atoms(text: str, doc: Doc, mask: Mask) -> list[_Atom]:
         if number is None:
             continue
         is_word = not any(c.isdigit() for c in m["num"])
-        currency = CURRENCY_SYMBOLS.get((m["cur"] or "").lower())
         multiplier = 1.0
         if m["mult"]:
             multiplier = MULTIPLIERS[m["mult"].lower()]
@@ -210,13 +101,24 @@ def _atoms(text: str, doc: Doc, mask: Mask) -> list[_Atom]:
                 end = m.end("num")
         elif m["dozen"]:
             multiplier = 12.0
-        unit: str | None = currency
-        if unit is None:
-            unit, end = unit_after(text, end)
-        if _not_an_amount(text, doc, m, start, end, unit=unit, multiplier=multiplier, currency=currency):
+        unit, end = _unit_of(text, end, currency, scaled=multiplier != 1.0)
+        if _not_an_amount(text, doc, m, start, end, unit=unit, multiplier=multiplier, currency=unit):
             continue
         atoms.append(_Atom(start, end, number * multiplier, unit, number, is_word))
     return atoms
+
+
+def _unit_of(text: str, end: int, currency: str | None, *, scaled: bool) -> tuple[str | None, int]:
+    """The currency or unit written after the number; a name after a symbol is the same money ("$2bn dollars")."""
+    named, named_end = currencies.name_after(text, end, scaled=scaled)
+    if currency is not None:
+        return currency, named_end if named == currency else end
+    if named is not None:
+        return named, named_end
+    code, code_end = currencies.code_after(text, end)
+    if code is not None:
+        return code, code_end
+    return unit_after(text, end)
 
 
 def _not_an_amount(
@@ -230,28 +132,29 @@ def _not_an_amount(
     multiplier: float,
     currency: str | None,
 ) -> bool:
-    """Numbers that name or label rather than count: codes, ages, years, "the two leaders"."""
+    """Numbers that name or label rather than count: codes, years, "the two leaders"."""
     nxt = text[end] if end < len(text) else " "
     glued = nxt.isalnum() or (nxt in "-‐" and end + 1 < len(text) and text[end + 1].isalpha() and unit is None)
-    # "5G", "3D", "10-year-old" (an attribute), but "500-plus" is an amount.
+    # "5G", "3D", but "500-plus" is an amount.
     if glued and not _PLUS_RE.match(text, end):
         return True
-    if _IDENTIFIER_RE.search(text, max(0, start - 16), start):
-        return True
     bare = multiplier == 1.0 and unit is None
+    # "Highway 61" is a name; "a highway 880 km long" is a length.
+    if bare and _IDENTIFIER_RE.search(text, max(0, start - 16), start):
+        return True
+    if unit in _DURATIONS and _AGO_RE.match(text, end):
+        return True  # "a decade ago" is a date
     if not any(c.isdigit() for c in m["num"]):
         # "one" is a pronoun far more often than an amount.
         if m["num"].lower() in {"one", "a", "an"} and bare:
             return True
         if multiplier == 1.0 and _PARTICIPANT_RE.search(text, max(0, start - 8), start):
             return True
-    if in_entity(doc, start, end, ("TIME", "ORDINAL")):
+    if in_entity(doc, start, end, ("TIME", "ORDINAL")) and unit not in _DURATIONS:
         return True
-    durations = {"year", "month", "week", "day", "hour", "minute"}
     # A year or a day of the month; "2,000 troops" is not tagged DATE.
     if (
         in_entity(doc, start, end, ("DATE",))
-        and unit not in durations
         and bare
         and (counted_noun(doc, end) is None or _looks_like_year(m["num"]))
     ):
@@ -264,7 +167,8 @@ def _looks_like_year(num: str) -> bool:
 
 
 def find_quantities(text: str, doc: Doc, base: int, mask: Mask) -> list[Quantity]:
-    found = _vague(text, doc, base, mask) + _fractions(text, doc, base, mask)
+    found = find_compounds(text, doc, base, mask) + find_vague(text, doc, base, mask)
+    found += find_shares(text, doc, base, mask)
     atoms = _atoms(text, doc, mask)
     i = 0
     while i < len(atoms):
@@ -285,7 +189,21 @@ def find_quantities(text: str, doc: Doc, base: int, mask: Mask) -> list[Quantity
                 unit = nxt.unit or atom.unit
                 if low <= high:
                     start = between.start() if between else atom.start
-                    found.append(_range_quantity(text, doc, base, start, nxt.end, low, high, unit))
+                    counted = None if unit else counted_noun(doc, nxt.end)
+                    found.append(
+                        make_quantity(
+                            text,
+                            base,
+                            start,
+                            nxt.end,
+                            value=None,
+                            low=low,
+                            high=high,
+                            precision="range",
+                            unit=unit,
+                            counted=counted,
+                        )
+                    )
                     mask.add(start, nxt.end)
                     i += 2
                     continue
@@ -300,26 +218,8 @@ def find_quantities(text: str, doc: Doc, base: int, mask: Mask) -> list[Quantity
     return found
 
 
-def _range_quantity(
-    text: str, doc: Doc, base: int, start: int, end: int, low: float, high: float, unit: str | None
-) -> Quantity:
-    counted = None if unit else counted_noun(doc, end)
-    return Quantity(
-        text=text[start:end],
-        start=base + start,
-        end=base + end,
-        value=None,
-        low=low,
-        high=high,
-        precision="range",
-        magnitude=magnitude_of(high),
-        unit=unit,
-        counted=counted,
-    )
-
-
 def _single_quantity(text: str, doc: Doc, base: int, atom: _Atom) -> Quantity:
-    precision, start = _precision_before(text, atom.start)
+    precision, start = precision_before(text, atom.start)
     end = atom.end
     for regex, post in (
         (_POST_LOWER_RE, "lower_bound"),
@@ -328,25 +228,14 @@ def _single_quantity(text: str, doc: Doc, base: int, atom: _Atom) -> Quantity:
     ):
         m = regex.match(text, end)
         if m and precision == "exact":
-            precision, end = post, m.end()  # type: ignore[assignment]
+            precision, end = post, m.end()
             break
-    value, unit = atom.value, atom.unit
+    unit = atom.unit
     counted = None
     if unit is None:
         counted = counted_noun(doc, end)
-        if counted in CURRENCY_WORDS:
-            unit, counted = CURRENCY_WORDS[counted], None
-    elif unit == "percent" or unit in CURRENCY_SYMBOLS.values():
+        if currency := currency_of_noun(counted):
+            unit, counted = currency, None
+    elif unit == "percent" or currencies.is_currency(unit):
         counted = counted_noun(doc, end, after_of_only=True)
-    return Quantity(
-        text=text[start:end],
-        start=base + start,
-        end=base + end,
-        value=value,
-        low=value if precision in {"exact", "lower_bound"} else None,
-        high=value if precision in {"exact", "upper_bound"} else None,
-        precision=precision,
-        magnitude=magnitude_of(value),
-        unit=unit,
-        counted=counted,
-    )
+    return make_quantity(text, base, start, end, value=atom.value, precision=precision, unit=unit, counted=counted)
