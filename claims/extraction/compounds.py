@@ -17,6 +17,7 @@ from claims.extraction.lexicon import DIGITS, FRACTION_WORDS, ORDINALS, SMALL, T
 from claims.extraction.numbers_common import (
     Mask,
     counted_noun,
+    entities,
     first_token_from,
     make_quantity,
     parse_number,
@@ -36,6 +37,10 @@ _AGED_RE = re.compile(
     r"(?!\s*(?:%|percent|per\s+cent))",
     re.IGNORECASE,
 )
+# "his 18th birthday", "the 230th anniversary": an age in years.
+_ANNIVERSARY_RE = re.compile(r"\b(?P<num>\d{1,4})(?:st|nd|rd|th)\s+(?:birthday|anniversary)\b", re.IGNORECASE)
+# "Sharonda Banks, 28, of Newark": the age apposed to a name.
+_APPOSED_AGE_RE = re.compile(r",\s*(?P<num>\d{1,3})(?=,|\s+(?:of|from|was|is|who|and|has|had)\b)")
 _COMPOUND_UNIT_RE, _COMPOUND_UNIT_BY_GROUP = unit_pattern(COMPOUND_SPELLINGS)
 _COMPOUND_RE = re.compile(_NUM + _HYPHEN + r"(?P<word>[a-z]+)\b(?!" + _HYPHEN + r"(?:old|olds)\b)", re.IGNORECASE)
 _AFTER_UNIT_RE = re.compile(_HYPHEN + r"(?:long|high|tall|wide|deep|thick|plus)\b", re.IGNORECASE)
@@ -95,6 +100,20 @@ def _ages(text: str, doc: Doc, base: int, mask: Mask) -> list[Quantity]:
                 make_quantity(text, base, p_start, end, value=low, precision=precision, unit="year", counted="age")
             )
         mask.add(p_start, end)
+    return found + _other_ages(text, doc, base, mask)
+
+
+def _other_ages(text: str, doc: Doc, base: int, mask: Mask) -> list[Quantity]:
+    spans = [(m.start(), m.end(), float(m["num"])) for m in _ANNIVERSARY_RE.finditer(text)]
+    for _, end, label in entities(doc):
+        if label == "PERSON" and (m := _APPOSED_AGE_RE.match(text, end)) and 0 < int(m["num"]) < 120:
+            spans.append((m.start("num"), m.end("num"), float(m["num"])))
+    found = []
+    for start, end, value in spans:
+        if not mask.taken(start, end):
+            quantity = make_quantity(text, base, start, end, value=value, precision="exact", unit="year", counted="age")
+            found.append(quantity)
+            mask.add(start, end)
     return found
 
 

@@ -24,7 +24,7 @@ from claims.extraction.numbers_common import (
     precision_before,
 )
 from claims.extraction.shares import currency_of_noun, find_shares, find_vague
-from claims.extraction.slots import Quantity
+from claims.extraction.slots import Precision, Quantity
 from claims.extraction.units import unit_after
 
 _ATOM_RE = re.compile(
@@ -37,6 +37,11 @@ _ATOM_RE = re.compile(
 _POST_LOWER_RE = re.compile(r"(?:\s*\+|-plus\b|\s+plus\b|\s+or\s+more\b|\s+and\s+(?:above|up)\b)", re.IGNORECASE)
 _POST_UPPER_RE = re.compile(r"\s+or\s+(?:fewer|less)\b", re.IGNORECASE)
 _POST_APPROX_RE = re.compile(r"\s+or\s+so\b", re.IGNORECASE)
+_POST_BOUNDS: tuple[tuple[re.Pattern[str], Precision], ...] = (
+    (_POST_LOWER_RE, "lower_bound"),
+    (_POST_UPPER_RE, "upper_bound"),
+    (_POST_APPROX_RE, "approximate"),
+)
 _RANGE_SEP_RE = re.compile(r"\s*(?:-|–|—|to|and)\s*", re.IGNORECASE)
 BETWEEN_RE = re.compile(r"\b(?:between|from)\s*$", re.IGNORECASE)
 # A definite reference to a known set, "the two leaders", counts participants, not a claim.
@@ -55,12 +60,13 @@ _DURATIONS = frozenset({"century", "decade", "year", "month", "week", "day", "ho
 
 
 class _Atom:
-    __slots__ = ("end", "is_word", "multiplied", "number", "start", "unit", "value")
+    __slots__ = ("bound", "end", "is_word", "multiplied", "number", "start", "unit", "value")
 
     def __init__(self, start: int, end: int, value: float, unit: str | None, number: float, is_word: bool) -> None:
         self.start, self.end, self.value, self.unit = start, end, value, unit
         self.number, self.is_word = number, is_word
         self.multiplied = value != number
+        self.bound: Precision | None = None  # set by "or more" / "-plus" between number and unit
 
 
 def _currency_before(text: str, num_start: int, m: re.Match[str]) -> tuple[str | None, int]:
@@ -102,9 +108,19 @@ def _atoms(text: str, doc: Doc, mask: Mask) -> list[_Atom]:
         elif m["dozen"]:
             multiplier = 12.0
         unit, end = _unit_of(text, end, currency, scaled=multiplier != 1.0)
+        bound: Precision | None = None
+        if unit is None:
+            # "30 or more days", "40-plus years": the bound sits between the number and its unit.
+            for regex, precision in _POST_BOUNDS:
+                post = regex.match(text, end)
+                if post and (after := unit_after(text, post.end()))[0] is not None:
+                    unit, end, bound = after[0], after[1], precision
+                    break
         if _not_an_amount(text, doc, m, start, end, unit=unit, multiplier=multiplier, currency=unit):
             continue
-        atoms.append(_Atom(start, end, number * multiplier, unit, number, is_word))
+        atom = _Atom(start, end, number * multiplier, unit, number, is_word)
+        atom.bound = bound
+        atoms.append(atom)
     return atoms
 
 
@@ -221,11 +237,9 @@ def find_quantities(text: str, doc: Doc, base: int, mask: Mask) -> list[Quantity
 def _single_quantity(text: str, doc: Doc, base: int, atom: _Atom) -> Quantity:
     precision, start = precision_before(text, atom.start)
     end = atom.end
-    for regex, post in (
-        (_POST_LOWER_RE, "lower_bound"),
-        (_POST_UPPER_RE, "upper_bound"),
-        (_POST_APPROX_RE, "approximate"),
-    ):
+    if atom.bound is not None and precision == "exact":
+        precision = atom.bound
+    for regex, post in _POST_BOUNDS:
         m = regex.match(text, end)
         if m and precision == "exact":
             precision, end = post, m.end()

@@ -32,6 +32,12 @@ _RANKED_RE = re.compile(
     + r")\b",
     re.IGNORECASE,
 )
+# "the number one health care system", "is No. 2 in corn": a rank, where "Article number 5" is a label.
+_NUMBER_N_RE = re.compile(
+    r"\b(?:the|is|was|are|were|be|been|become|becomes|became|remains?|remained|as|stays?|stayed|\w+['’]s)\s+"
+    r"(?P<rank>(?:number|no\.|#)\s?(?P<n>\d{1,3}|" + NUMBER_WORD_ALT + r"))\b(?![.,]\d)",
+    re.IGNORECASE,
+)
 _ONE_OF_RE = re.compile(r"\bone\s+of\s+$", re.IGNORECASE)
 _SCOPE_RE = re.compile(r"\b(?:world|country|nation|europe|asia|africa|america|state|city|region|continent)", re.I)
 
@@ -63,6 +69,9 @@ def find_rankings(text: str, doc: Doc, base: int, mask: Mask) -> list[Ranking]:
         of, end = noun_phrase_after(doc, m.end())
         phrase = m["sup"] + (" " + of if of else "")
         add(m.start(), max(end, m.end()), _rank_number(m["ord"]), False, phrase)
+    for m in _NUMBER_N_RE.finditer(text):
+        of, end = noun_phrase_after(doc, m.end())
+        add(m.start("rank"), max(end, m.end()), _rank_number(m["n"]), False, of)
     for m in _RANKED_RE.finditer(text):
         add(m.start(), m.end(), _rank_number(m["n"] or m["ord"]), False, None)
     for m in _SCOPED_SUPERLATIVE_RE.finditer(text):

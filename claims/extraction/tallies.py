@@ -14,12 +14,15 @@ _BETWEEN_RE = re.compile(r"\b(?:between|from)\s*$", re.IGNORECASE)
 _VOTE_CONTEXT_RE = re.compile(
     r"\b(?:vot\w*|ballots?|passed|pass|approv\w*|ratif\w*|adopt\w*|reject\w*|referendum|majority|margin"
     r"|in\s+favou?r|abstain\w*|abstentions?|senate|senators|parliament\w*|lawmakers|legislat\w*|assembly"
-    r"|congress|deputies|mps|jury|jurors|justices|ruling|confirm\w*|motion|resolution)\b",
+    r"|congress|deputies|mps|jury|jurors|justices|ruling|ruled|confirm\w*|motion|resolution|backed|endorsed"
+    r"|council|committee|board|court|unanimous\w*)\b",
     re.IGNORECASE,
 )
+# A side is a plain count or one with thousands marks ("1,200 votes to 800"), never part of a longer number.
+_SIDE = r"(?<![\d,.])(?:\d{1,3}(?:,\d{3})+|\d{1,4})(?![\d])"
 _TALLY_RE = re.compile(
-    r"\b(?P<for>\d{1,4})\s*(?:-|–|—|to|votes?\s+to|in\s+favou?r\s+(?:and|to|with)|for\s+and)\s*"
-    r"(?P<against>\d{1,4})(?:\s+against\b)?"
+    r"\b(?P<for>" + _SIDE + r")\s*(?:-|–|—|to|votes?\s+to|in\s+favou?r\s+(?:and|to|with)|for\s+and)\s*"
+    r"(?P<against>" + _SIDE + r")(?:\s+against\b)?"
     r"(?:\s*(?:-|–|—|,\s*with|with|and)\s*(?P<abstain>\d{1,4})(?:\s+abstentions?|\s+abstaining|\s+abstained)?)?"
     r"(?![\d.,]*\s*(?:%|per\s*cent|percent))",
     re.IGNORECASE,
@@ -35,8 +38,9 @@ def find_tallies(text: str, doc: Doc, base: int, mask: Mask) -> list[Tally]:
         start, end = m.span()
         if mask.taken(start, end):
             continue
-        # "1990-2000", "2019 to 2020": years are a date range, not a vote.
-        if int(m["for"]) > 1000 or int(m["against"]) > 1000 or (int(m["for"]) == 0 and int(m["against"]) == 0):
+        yes, no = int(m["for"].replace(",", "")), int(m["against"].replace(",", ""))
+        # "1990-2000", "2019 to 2020": years are a date range, not a vote; "1,200" is no year.
+        if (yes > 1000 and "," not in m["for"]) or (no > 1000 and "," not in m["against"]) or yes == no == 0:
             continue
         # "from 10 to 20" or "between 5 and 7" are ranges even in a vote story.
         if _BETWEEN_RE.search(text, max(0, start - 10), start):
@@ -51,8 +55,8 @@ def find_tallies(text: str, doc: Doc, base: int, mask: Mask) -> list[Tally]:
                 text=m.group(0).strip(),
                 start=base + start,
                 end=base + start + len(m.group(0).strip()),
-                for_=int(m["for"]),
-                against=int(m["against"]),
+                for_=yes,
+                against=no,
                 abstain=abstain,
             )
         )
