@@ -37,8 +37,11 @@ FIELDS = ("quantities", "tallies", "rankings", "dates")
 _TIME = "[time]"
 
 
-def load_cases(paths: Iterable[Path] | None = None) -> list[dict[str, Any]]:
-    files = sorted(paths) if paths is not None else sorted(TESTDATA.glob("slots_*.jsonl"))
+def load_cases(paths: Iterable[Path] | None = None, *, held_out: bool = False) -> list[dict[str, Any]]:
+    """The test sentences: slots_*.jsonl (rules were written against them), or heldout_*.jsonl
+    (written before the rules were run on them, for figures only)."""
+    pattern = "heldout_*.jsonl" if held_out else "slots_*.jsonl"
+    files = sorted(paths) if paths is not None else sorted(TESTDATA.glob(pattern))
     cases = []
     for path in files:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):

@@ -182,3 +182,13 @@ def to_si(value: float, unit: str | None) -> tuple[float, str] | None:
     reg = registry()
     converted = reg.Quantity(value, _pint_unit(unit)).to(_SI_PINT.get(si, si))
     return float(converted.magnitude), si
+
+
+def from_si(value: float, unit: str) -> float | None:
+    """`value` in the SI unit of `unit`'s dimension, expressed in `unit`."""
+    dimension = dimension_of(unit)
+    if dimension is None:
+        return None
+    si = SI_UNITS[dimension]
+    converted = registry().Quantity(value, _SI_PINT.get(si, si)).to(_pint_unit(unit))
+    return float(converted.magnitude)
