@@ -80,7 +80,13 @@ def _paragraphs(text: str) -> Iterator[tuple[int, int]]:
     yield from _pieces(text, pos, len(text), MAX_PARAGRAPH)
 
 
+# Where a sentence could end inside a paragraph; without one, pysbd has nothing to split.
+_INNER_END_RE = re.compile(r"[.!?…。]\S*\s+\S")
+
+
 def _segment(paragraph: str) -> list[str]:
+    if not _INNER_END_RE.search(paragraph.strip()):
+        return [paragraph]  # one sentence: most lines of a debate, most headlines
     try:
         return _segmenter().segment(paragraph)
     except Exception:  # pysbd has crashed on odd input; fall back to one piece

@@ -15,7 +15,7 @@ _SUPERLATIVE = (
     r"(?:largest|biggest|greatest|highest|lowest|smallest|richest|poorest|busiest|oldest|youngest|deadliest"
     r"|strongest|weakest|fastest|slowest|longest|shortest|worst|best|leading|top|most\s+\w+|least\s+\w+)"
 )
-_TOP_RE = re.compile(r"\btop[- ](?P<n>\d{1,4}|" + NUMBER_WORD_ALT + r")\b", re.IGNORECASE)
+_TOP_RE = re.compile(r"\b(?-i:[Tt]op)[- ](?P<n>\d{1,4}|" + NUMBER_WORD_ALT + r")\b", re.IGNORECASE)
 _ORDINAL_SUPERLATIVE_RE = re.compile(
     r"\b(?P<ord>\d{1,3}(?:st|nd|rd|th)|" + "|".join(ORDINALS) + r")[- ](?P<sup>" + _SUPERLATIVE + r")\b",
     re.IGNORECASE,
