@@ -22,6 +22,7 @@ from claims.engine.numbers_common import (
     overlaps,
 )
 from claims.extraction.currencies import codes as currency_codes
+from claims.extraction.locales import LANGUAGES, scale_words
 from claims.extraction.units import from_si, is_measure, to_si
 
 # canonical -> spellings; a change of 2 points is not a change of 2 %, hence "pp".
@@ -42,8 +43,12 @@ _UNIT_SYNONYMS = {s: unit for unit, group in _UNIT_GROUPS.items() for s in group
 _COUNTED_SYNONYMS = {s: noun for noun, group in _COUNTED_GROUPS.items() for s in group}
 _SCALES = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6}
 _SCALES |= {"bn": 1e9, "billion": 1e9, "tn": 1e12, "trillion": 1e12}
+for _language in LANGUAGES:
+    _SCALES |= {w: v for w, v in scale_words(_language).items() if w not in _SCALES}
 _NUMBER_RE = re.compile(
-    r"(\d[\d,]*)(?:\.(\d+))?\s*(k|thousand|mn|m|million|bn|billion|tn|trillion)?\b",
+    r"(\d{1,3}(?:[\u202f\u00a0 ]\d{3})+(?:,\d+)?|\d(?:[\d.,]*\d)?)\s*("
+    + "|".join(re.escape(w) for w in sorted(_SCALES, key=len, reverse=True))
+    + r")?\b",
     re.IGNORECASE,
 )
 # Two measures written in different units agree within the rounding of what was
@@ -90,10 +95,11 @@ def _rounding(text: object, value: float) -> float:
     if not isinstance(text, str):
         return 0.0
     for m in _NUMBER_RE.finditer(text):
-        decimals, scale_word = m.group(2) or "", (m.group(3) or "").lower()
+        integer, decimals = _split_marks(m.group(1))
+        scale_word = " ".join((m.group(2) or "").lower().split())
         if not decimals and not scale_word:
             continue
-        mantissa = float(m.group(1).replace(",", "") + "." + (decimals or "0"))
+        mantissa = float(integer + "." + (decimals or "0"))
         # The digits must actually spell ``value``: "3.2 m" may be metres, not millions.
         for scale in (_SCALES.get(scale_word, 1.0), 1.0):
             if math.isclose(mantissa * scale, abs(value), rel_tol=1e-6):
@@ -101,6 +107,18 @@ def _rounding(text: object, value: float) -> float:
                     return 0.0
                 return 0.5 * 10.0 ** -len(decimals) * scale
     return 0.0
+
+
+def _split_marks(written: str) -> tuple[str, str]:
+    """Integer and decimal digits of a number in any of the languages' marks: a mark
+    before exactly three final digits groups ("3,000", "3.000", "3 000"), any other
+    decimal ("3.5", "1,5")."""
+    compact = re.sub(r"[\u202f\u00a0 ]", "", written)
+    marks = [i for i, c in enumerate(compact) if c in ".,"]
+    if not marks or len(compact) - marks[-1] - 1 == 3:
+        return re.sub(r"[.,]", "", compact), ""
+    last = marks[-1]
+    return re.sub(r"[.,]", "", compact[:last]) or "0", compact[last + 1 :]
 
 
 def _significant_half(value: float) -> float:

@@ -36,6 +36,10 @@ SINGLE_LETTER = frozenset({"N", "R"})
 COMMON_WORDS = frozenset({"won", "real", "sol", "lev", "leu", "som", "dong", "mark", "kip", "pula", "tala", "rial"})
 
 
+# Languages that put the adjective after the noun.
+_NOUN_FIRST = frozenset({"es", "fr", "pt", "it"})
+
+
 @lru_cache(maxsize=1)
 def codes() -> frozenset[str]:
     return frozenset(Locale("en").currencies)
@@ -108,7 +112,8 @@ def names(language: str = "en") -> dict[str, str]:
                 continue
             lowered = " ".join(spelling.lower().split())
             full.setdefault(lowered, code)
-            last[lowered.split()[-1]].add(code)
+            # The generic word: "US dollars" ends with it, "dólares estadounidenses" starts with it.
+            last[lowered.split()[0 if language in _NOUN_FIRST else -1]].add(code)
     chosen = dict(full)
     press = PRESS_WORDS.get(language, {})
     for word, found in last.items():
@@ -151,6 +156,19 @@ def symbol_before(text: str, start: int) -> tuple[str | None, int, str | None]:
     if m["code"]:
         return (m["code"], m.start(), m["code"]) if m["code"] in codes() else (None, start, None)
     return symbols()[m["sym"]], m.start(), m["sym"]
+
+
+@lru_cache(maxsize=1)
+def _symbol_after_pattern() -> re.Pattern[str]:
+    # After the amount only symbols that are no letters: "12 €", "40 $"; "12 R" is no money.
+    spelled = sorted((s for s in symbols() if not s.isalpha()), key=len, reverse=True)
+    return re.compile(r"\s?(?P<sym>" + "|".join(re.escape(s) for s in spelled) + r")(?![\w$])")
+
+
+def symbol_after(text: str, end: int) -> tuple[str | None, int]:
+    """The currency of a symbol written after the amount, as French and German write it ("12 €")."""
+    m = _symbol_after_pattern().match(text, end)
+    return (symbols()[m["sym"]], m.end()) if m else (None, end)
 
 
 def code_after(text: str, end: int) -> tuple[str | None, int]:

@@ -12,7 +12,10 @@ from spacy.tokens import Doc
 
 from claims.extraction import attribution, checkworthiness
 from claims.extraction.dates import context_date, find_dates
-from claims.extraction.nlp import load_nlp, split_sentences
+from claims.extraction.dates_intl import find_dates_intl
+from claims.extraction.locales import LANGUAGES
+from claims.extraction.nlp import load_nlp, load_tokenizer, split_sentences
+from claims.extraction.numbers_intl import find_numbers_intl
 from claims.extraction.numbers_rules import find_numbers
 from claims.extraction.slots import DateSlot, ExtractedClaim, Kind, Quantity, Ranking, Slots, Tally
 
@@ -105,6 +108,7 @@ def _kind(
     dates: tuple[DateSlot, ...],
     source: str | None,
     doc: Doc,
+    language: str,
     opinion: bool,
     hedged: bool,
     prescriptive: bool,
@@ -114,7 +118,7 @@ def _kind(
     if quantities or tallies or rankings:
         return "numeric"
     # A dated event stays checkable when hedged ("polar bears may be gone by 2100").
-    if dates and not opinion and any(t.pos_ in {"VERB", "AUX"} for t in doc):
+    if dates and not opinion and (language != "en" or any(t.pos_ in {"VERB", "AUX"} for t in doc)):
         return "dated_event"
     if opinion or hedged:
         return None
@@ -124,13 +128,19 @@ def _kind(
 
 
 def _analyse(
-    doc: Doc, index: int, start: int, published: dt.date | None, context: dt.date | None = None
+    doc: Doc, index: int, start: int, published: dt.date | None, context: dt.date | None = None, language: str = "en"
 ) -> SentenceResult:
     text = doc.text
-    quantities, tallies, rankings = find_numbers(text, doc, start)
-    dates = tuple(find_dates(doc, start, published, context))
-    source, reporting_verb = attribution.find_source(doc)
-    actor = attribution.find_actor(doc, reporting_verb)
+    if language == "en":
+        quantities, tallies, rankings = find_numbers(text, doc, start)
+        dates = tuple(find_dates(doc, start, published, context))
+        source, reporting_verb = attribution.find_source(doc)
+        actor = attribution.find_actor(doc, reporting_verb)
+    else:
+        # No parse in these languages: the slots, but no source or actor.
+        dates = tuple(find_dates_intl(text, start, published, language, context))
+        quantities, tallies, rankings = find_numbers_intl(text, doc, start, language, dates)
+        source = actor = None
     opinion = attribution.is_opinion(text)
     hedged = attribution.is_hedged(doc)
     values = checkworthiness.features(
@@ -152,6 +162,7 @@ def _analyse(
         dates,
         source,
         doc,
+        language,
         attribution.is_own_opinion(text),
         hedged,
         attribution.is_own_prescription(text),
@@ -205,8 +216,9 @@ def _inherit(results: list[SentenceResult]) -> list[SentenceResult]:
     return out
 
 
-def _batched_docs(sentences: Iterable[str], batch_size: int) -> Iterator[Doc]:
-    yield from load_nlp().pipe(sentences, batch_size=batch_size)
+def _batched_docs(sentences: Iterable[str], batch_size: int, language: str = "en") -> Iterator[Doc]:
+    nlp = load_nlp() if language == "en" else load_tokenizer(language)
+    yield from nlp.pipe(sentences, batch_size=batch_size)
 
 
 def analyse_many(
@@ -221,24 +233,30 @@ def analyse_many(
 
     With `every_sentence=False`, sentences that cannot hold a claim are left out
     unparsed: extraction needs only the rest, ranking a whole debate needs all.
-    Sentences mostly in a non-Latin script are always left out.
+    Sentences mostly in a non-Latin script are always left out. `language` is an
+    ISO 639-1 code: "en" (the default), or one of `LANGUAGES` (es, fr, de, pt).
     """
+    if language != "en" and language not in LANGUAGES:
+        raise ValueError(f"No extraction rules for language {language!r}; known: en, {', '.join(LANGUAGES)}")
+    english = language == "en"
     texts = [t if isinstance(t, str) else str(t) for t in texts]
     spans = [
         [
             (n, a, b)
-            for n, (a, b) in enumerate(split_sentences(text))
-            if is_mostly_latin(text[a:b]) and (every_sentence or could_hold_claim(text[a:b]))
+            for n, (a, b) in enumerate(split_sentences(text, language))
+            if is_mostly_latin(text[a:b]) and (every_sentence or not english or could_hold_claim(text[a:b]))
         ]
         for text in texts
     ]
-    docs = _batched_docs((texts[i][a:b] for i, text_spans in enumerate(spans) for _, a, b in text_spans), batch_size)
+    docs = _batched_docs(
+        (texts[i][a:b] for i, text_spans in enumerate(spans) for _, a, b in text_spans), batch_size, language
+    )
     results: list[list[SentenceResult]] = []
     for text_spans in spans:
         per_text = []
         context = None  # the latest date with a written year, for yearless dates after it
         for n, a, _ in text_spans:
-            result = _analyse(next(docs), n, a, published, context)
+            result = _analyse(next(docs), n, a, published, context, language)
             context = next((c for d in reversed(result.dates) if (c := context_date(d))), context)
             per_text.append(result)
         results.append(_inherit(per_text))
