@@ -648,3 +648,124 @@ def test_it_prints_the_extraction_evaluation(tmp_path):
     report = json.loads(out)
     assert report["kinds"]["currency"]["recall"] == 1.0
     assert "checkthat2020_checkworthy_with_digit" not in report
+
+
+# --- Other languages (issue 18) -------------------------------------------------------------------
+
+
+def slots_in(text: str, language: str, published: dt.date | None = PUBLISHED) -> dict[str, list[dict]]:
+    claims = extract(text, published=published, language=language)
+    assert_offsets(text, claims)
+    merged: dict[str, list[dict]] = {"quantities": [], "tallies": [], "rankings": [], "dates": []}
+    for claim in claims:
+        for key in merged:
+            merged[key] += claim.to_dict()["slots"][key]
+    return merged
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence", "value"),
+    [
+        ("es", "Llegaron 3.000 soldados a la frontera.", 3000),
+        ("de", "Es kamen 3.000 Soldaten an die Grenze.", 3000),
+        ("pt", "Chegaram 3.000 soldados à fronteira.", 3000),
+        ("fr", "Quelque 3 000 soldats sont arrivés.", 3000),
+        ("fr", "Quelque 3\u202f000 soldats sont arrivés.", 3000),
+        ("es", "La deuda creció en 1,5 millones.", 1.5e6),
+        ("de", "Die Schulden stiegen um 2,5 Milliarden.", 2.5e9),
+        ("es", "Llegaron tres mil soldados.", 3000),
+        ("de", "Es kamen dreitausend Soldaten.", 3000),
+        ("fr", "Deux cents soldats sont arrivés.", 200),
+        ("pt", "Chegaram mil e quinhentos soldados.", 1500),
+    ],
+)
+def test_it_reads_numbers_in_the_languages_marks_and_words(language, sentence, value):
+    (q,) = slots_in(sentence, language)["quantities"]
+    assert q["value"] == value
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence", "tally"),
+    [
+        ("es", "El Congreso aprobó la ley con 397 votos a favor y ninguno en contra.", (397, 0, None)),
+        ("de", "Der Bundestag stimmte mit 397 zu 0 Stimmen zu.", (397, 0, None)),
+        ("fr", "L'Assemblée a adopté le texte par 397 voix contre 0.", (397, 0, None)),
+        ("pt", "A Câmara aprovou o projeto por 397 votos a favor e nenhum contra.", (397, 0, None)),
+        ("es", "El Senado rechazó la moción por 120 votos a 5, con 10 abstenciones.", (120, 5, 10)),
+    ],
+)
+def test_it_reads_vote_tallies_in_other_languages(language, sentence, tally):
+    (t,) = slots_in(sentence, language)["tallies"]
+    assert (t["for"], t["against"], t["abstain"]) == tally
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence", "magnitude"),
+    [
+        ("es", "Miles de personas marcharon.", 3),
+        ("de", "Tausende Menschen demonstrierten.", 3),
+        ("fr", "Des milliers de personnes ont manifesté.", 3),
+        ("pt", "Dezenas de milhares de professores fizeram greve.", 4),
+    ],
+)
+def test_it_keeps_vague_counts_vague_in_other_languages(language, sentence, magnitude):
+    (q,) = slots_in(sentence, language)["quantities"]
+    assert (q["precision"], q["magnitude"], q["value"]) == ("vague", magnitude, None)
+
+
+def test_it_reads_units_currencies_and_percentages_in_other_languages():
+    (km,) = slots_in("Die Autobahn ist 880 Kilometer lang.", "de")["quantities"]
+    assert (km["value"], km["unit"], km["si"]["value"]) == (880, "km", 880_000)
+    (eur,) = slots_in("L'État a dépensé 1,5 milliard d'euros.", "fr")["quantities"]
+    assert (eur["value"], eur["unit"]) == (1.5e9, "EUR")
+    (brl,) = slots_in("O governo gastou R$ 40 milhões.", "pt")["quantities"]
+    assert (brl["value"], brl["unit"]) == (4e7, "BRL")
+    (pct,) = slots_in("La inflación subió al 3,2 por ciento.", "es")["quantities"]
+    assert (pct["value"], pct["unit"]) == (3.2, "percent")
+
+
+def test_it_resolves_dates_in_other_languages_against_publication():
+    (thursday,) = slots_in("El ministro dimitió el jueves.", "es")["dates"]
+    assert thursday["value"] == "2024-10-24"  # publication is a Thursday
+    (december,) = slots_in("Die Truppen kamen im Dezember.", "de")["dates"]
+    assert (december["value"], december["granularity"], december["modifier"]) == ("2023-12", "month", "in")
+    (full,) = slots_in("Le traité a été signé le 12 mars 2023.", "fr")["dates"]
+    assert (full["value"], full["year_inferred"]) == ("2023-03-12", False)
+    (yearless,) = slots_in("O acidente aconteceu no dia 16 de março.", "pt", None)["dates"]
+    assert yearless["value"] == "--03-16"
+
+
+def test_it_does_not_count_participants_or_years_in_other_languages():
+    assert slots_in("Los dos presidentes se reunieron en Lima.", "es")["quantities"] == []
+    assert slots_in("Les deux dirigeants se sont rencontrés.", "fr")["quantities"] == []
+    assert slots_in("Der Preis steigt seit 2019.", "de")["quantities"] == []
+
+
+def test_it_refuses_a_language_it_has_no_rules_for():
+    with pytest.raises(ValueError, match="No extraction rules"):
+        extract("Hallo.", published=PUBLISHED, language="nl")
+
+
+@pytest.mark.parametrize(
+    ("claim", "reference", "expected"),
+    [
+        (
+            ("es", "El Congreso aprobó la ley con 397 votos a favor y ninguno en contra."),
+            ("en", "The Duma voted 397 to 0 to ratify the treaty."),
+            "agrees",
+        ),
+        (
+            ("de", "Der Bundestag stimmte mit 397 zu 0 Stimmen zu."),
+            ("en", "The Duma voted 400 to 0 to ratify."),
+            "differs",
+        ),
+        (("de", "Die Autobahn ist 880 Kilometer lang."), ("en", "The highway is 547 miles long."), "agrees"),
+        (("fr", "L'État a dépensé 1,5 milliard d'euros."), ("en", "The state spent €1.5bn."), "agrees"),
+        (("pt", "O governo gastou R$ 40 milhões."), ("en", "The government spent R$ 45 million."), "differs"),
+        (("es", "Unos 3.000 soldados llegaron."), ("en", "About 3,000 soldiers arrived."), "agrees"),
+    ],
+)
+def test_it_compares_numbers_across_languages(claim, reference, expected):
+    from claims.engine.numbers import compare_slots, summarise
+
+    assert summarise(compare_slots(slots_in(claim[1], claim[0]), slots_in(reference[1], reference[0]))) == expected

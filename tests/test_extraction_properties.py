@@ -222,3 +222,30 @@ def test_it_reads_any_current_currency_code_before_or_after(code, amount, before
     text = f"The ministry paid {written} to the contractor."
     found = [q for c in extract(text, published=PUBLISHED) for q in c.to_dict()["slots"]["quantities"]]
     assert [(q["value"], q["unit"]) for q in found] == [(amount, code)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(["es", "fr", "de", "pt"]),
+    st.integers(min_value=1000, max_value=10**9) | st.decimals(min_value=1, max_value=10**6, places=2),
+)
+def test_it_reads_any_number_babel_writes_in_the_language(language, amount):
+    from babel.numbers import format_decimal
+
+    written = format_decimal(amount, locale=language)
+    text = {
+        "es": "Se contaron {} votos.",
+        "fr": "On a compté {} bulletins.",
+        "de": "Man zählte {} Stimmzettel.",
+        "pt": "Foram contados {} votos.",
+    }[language].format(written)
+    claims = extract(text, published=PUBLISHED, language=language)
+    check(text, claims)
+    values = [q["value"] for c in claims for q in c.to_dict()["slots"]["quantities"]]
+    assert values == [pytest.approx(float(amount))]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(["es", "fr", "de", "pt"]), text_with_triggers, st.one_of(st.none(), st.dates()))
+def test_it_keeps_offsets_inside_the_text_in_other_languages(language, text, published):
+    check(text, extract(text, published=published, language=language))
