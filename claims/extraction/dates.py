@@ -82,6 +82,7 @@ _QUALIFIER_RE = re.compile(
     r"|second\s+half\s+of|spring\s+of|summer\s+of|autumn\s+of|fall\s+of|winter\s+of)[\s-]+(?:the\s+)?)",
     re.I,
 )
+_NAMED_DAY_RE = re.compile(r"\d|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)
 _FUTURE_AUX = {"will", "shall", "'ll", "wo", "ll"}
 _FUTURE_WORDS = re.compile(r"\b(?:next|coming|upcoming|due|scheduled|expected|planned|set\s+to|plans?\s+to)\b", re.I)
 
@@ -251,6 +252,14 @@ def is_future(doc: Doc, ent: Span, modifier: str | None) -> bool:
     if any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children):
         return True
     if verb.tag_ in {"VBP", "VBZ"} and verb.head is not verb and verb.head.lower_ in {"will", "shall"}:
+        return True
+    # "Polls open on Nov. 5", "voting ends on June 2": a plain present with a named day is a schedule.
+    if (
+        verb.tag_ in {"VBP", "VBZ"}
+        and verb.lemma_ not in {"be", "have"}
+        and not children
+        and _NAMED_DAY_RE.search(ent.text)
+    ):
         return True
     return modifier in {"by", "until"}
 

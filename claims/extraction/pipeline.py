@@ -133,7 +133,12 @@ def _analyse(
     text = doc.text
     if language == "en":
         quantities, tallies, rankings = find_numbers(text, doc, start)
-        dates = tuple(find_dates(doc, start, published, context))
+        # "passed the bill 64-12": spaCy may also tag a tally a DATE; the vote wins.
+        dates = tuple(
+            d
+            for d in find_dates(doc, start, published, context)
+            if not any(d.start < t.end and t.start < d.end for t in tallies)
+        )
         source, reporting_verb = attribution.find_source(doc)
         actor = attribution.find_actor(doc, reporting_verb)
     else:

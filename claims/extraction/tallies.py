@@ -10,7 +10,7 @@ from spacy.tokens import Doc
 from claims.extraction.numbers_common import Mask
 from claims.extraction.slots import Tally
 
-_BETWEEN_RE = re.compile(r"\b(?:between|from)\s*$", re.IGNORECASE)
+_BETWEEN_RE = re.compile(r"\b(?:between|from|aged|ages|age)\s*$", re.IGNORECASE)
 _VOTE_CONTEXT_RE = re.compile(
     r"\b(?:vot\w*|ballots?|passed|pass|approv\w*|ratif\w*|adopt\w*|reject\w*|referendum|majority|margin"
     r"|in\s+favou?r|abstain\w*|abstentions?|senate|senators|parliament\w*|lawmakers|legislat\w*|assembly"
@@ -42,7 +42,7 @@ def find_tallies(text: str, doc: Doc, base: int, mask: Mask) -> list[Tally]:
         # "1990-2000", "2019 to 2020": years are a date range, not a vote; "1,200" is no year.
         if (yes > 1000 and "," not in m["for"]) or (no > 1000 and "," not in m["against"]) or yes == no == 0:
             continue
-        # "from 10 to 20" or "between 5 and 7" are ranges even in a vote story.
+        # "from 10 to 20", "between 5 and 7", "aged 18 to 24" are ranges even in a vote story.
         if _BETWEEN_RE.search(text, max(0, start - 10), start):
             continue
         abstain = int(m["abstain"]) if m["abstain"] else None
