@@ -412,3 +412,360 @@ def test_it_reports_checkworthiness_map(tmp_path):
     report = json.loads(run_command("eval_checkworthiness", str(tmp_path), "--json"))
     assert report["shipped_weights"]["map_all"] == 1.0
     assert report["shipped_weights"]["map_with_numbers"] == 1.0
+
+
+# --- Units, ages, compounds, currencies (issue 16) ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "value", "unit", "si_value", "si_unit"),
+    [
+        ("The new highway will run 880 km along the coast.", 880, "km", 880_000, "m"),
+        ("The wall stands 30 feet high.", 30, "ft", 9.144, "m"),
+        ("The fire has burned 4,500 hectares of forest.", 4500, "ha", 45_000_000, "m2"),
+        ("Police seized 250 kg of cocaine.", 250, "kg", 250, "kg"),
+        ("The baby weighed 8 pounds at birth.", 8, "lb", 3.62873896, "kg"),
+        ("The tanker spilled 11 million gallons of oil.", 11e6, "gal", 41639.5296, "m3"),
+        ("The train reached 320 km/h on the test run.", 320, "km/h", 88.8888889, "m/s"),
+        ("It was 40 degrees Celsius at noon.", 40, "degC", 313.15, "K"),
+        ("The strike lasted 14 days.", 14, "day", 1_209_600, "s"),
+    ],
+)
+def test_it_keeps_the_unit_as_written_and_adds_si(sentence, value, unit, si_value, si_unit):
+    (q,) = quantities(sentence)
+    assert (q["value"], q["unit"]) == (value, unit)
+    assert q["si"]["unit"] == si_unit
+    assert q["si"]["value"] == pytest.approx(si_value, rel=1e-6)
+
+
+def test_it_gives_no_si_to_counts_money_or_percentages():
+    for q in quantities("The firm hired 300 staff, paid $4bn and grew 5%."):
+        assert "si" not in q
+
+
+def test_it_reads_a_length_after_a_word_that_also_labels_numbers():
+    # "Highway 61" names a road; "a highway 880 km long" measures one.
+    assert [(q["value"], q["unit"]) for q in quantities("They built a highway 880 km long.")] == [(880, "km")]
+    assert quantities("Highway 61 was closed to traffic.") == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "value", "unit", "precision"),
+    [
+        ("A 22-year-old was killed in the crash.", 22, "year", "exact"),
+        ("A two-month-old baby was rescued.", 2, "month", "exact"),
+        ("Police arrested a man aged 34.", 34, "year", "exact"),
+        ("The rules apply to workers under age 30.", 30, "year", "upper_bound"),
+        ("People over the age of 65 will be vaccinated first.", 65, "year", "lower_bound"),
+        ("The victim was 19 years old.", 19, "year", "exact"),
+        ("Sharonda Marsh, 28, of Leeds was named as the driver.", 28, "year", "exact"),
+    ],
+)
+def test_it_reads_ages(sentence, value, unit, precision):
+    (q,) = quantities(sentence)
+    assert (q["value"], q["unit"], q["counted"], q["precision"]) == (value, unit, "age", precision)
+
+
+def test_it_reads_an_age_range():
+    (q,) = quantities("The study followed children aged 5 to 11.")
+    assert (q["precision"], q["low"], q["high"], q["counted"]) == ("range", 5, 11, "age")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "value", "unit", "counted"),
+    [
+        ("A 12-foot alligator was spotted.", 12, "ft", "alligator"),
+        ("The island offers a 14-day round trip.", 14, "day", "trip"),
+        ("The mayor promised 15-minute cities.", 15, "minute", "city"),
+        ("The council approved a two-pet limit.", 2, None, "pet"),
+        ("The state marks the 200-year history of its constitution.", 200, "year", "history"),
+        ("The agency filed a 104-page report.", 104, None, "page"),
+        ("Federal staff can be fired after 30 or more days of shutdown.", 30, "day", None),
+    ],
+)
+def test_it_reads_hyphenated_and_compound_amounts(sentence, value, unit, counted):
+    (q,) = quantities(sentence)
+    assert (q["value"], q["unit"], q["counted"]) == (value, unit, counted)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Two-thirds of voters backed the plan.",  # a share, read as percent
+        "The one-party state held a vote.",
+        "The F-16 crashed near the base.",
+        "Profits rose tenfold after a one-off sale.",
+    ],
+)
+def test_it_does_not_take_other_hyphenations_for_compounds(sentence):
+    assert all(q["unit"] == "percent" for q in quantities(sentence))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "value", "code"),
+    [
+        ("The state spent N70 million on the market.", 7e7, "NGN"),
+        ("Tickets cost Rs 500 each.", 500, "INR"),
+        ("A bowl of noodles costs ¥3,000.", 3000, "JPY"),
+        ("The fine was CHF 12 a day.", 12, "CHF"),
+        ("A lunch costs R$ 40 in the city.", 40, "BRL"),
+        ("The club paid 15 million Swiss francs for him.", 1.5e7, "CHF"),
+        ("Import duties raised ₦45 billion.", 4.5e10, "NGN"),
+        ("The price was 2,500 INR for a return ticket.", 2500, "INR"),
+        ("Tuition is 50,000 Egyptian pounds a year.", 50000, "EGP"),
+        ("The firm invested 20 trillion won in chip plants.", 2e13, "KRW"),
+        ("They paid $2 billion dollars for the airtime.", 2e9, "USD"),
+    ],
+)
+def test_it_reads_currencies_by_code_symbol_and_name(sentence, value, code):
+    (q,) = quantities(sentence)
+    assert (q["value"], q["unit"]) == (value, code)
+
+
+def test_it_reads_every_current_iso_code():
+    from claims.extraction.currencies import current
+
+    for code in sorted(current()):
+        found = quantities(f"The bank lent {code} 5,000 to the farmer.")
+        assert [(q["value"], q["unit"]) for q in found] == [(5000, code)], code
+
+
+def test_it_needs_a_large_amount_for_a_single_letter_symbol():
+    assert quantities("Nurses asked for N95 masks.") == []
+    assert [q["unit"] for q in quantities("The city spent N5,000 on masks.")] == ["NGN"]
+
+
+def test_it_reads_number_one_and_second_largest_rankings():
+    claim = one("It is the number one health care system in the world.").to_dict()
+    assert [(r["rank"], r["of"]) for r in claim["slots"]["rankings"]] == [(1, "health care system")]
+    claim = one("The port is the second largest in Europe.").to_dict()
+    assert [(r["rank"], r["of"]) for r in claim["slots"]["rankings"]] == [(2, "largest")]
+    assert extract("He lives at number 10 on the street.", published=PUBLISHED) == [] or not any(
+        c.slots.rankings for c in extract("He lives at number 10 on the street.", published=PUBLISHED)
+    )
+
+
+def test_it_reads_tallies_with_thousands_marks():
+    claim = one("The referendum passed with 1,200 votes to 800.").to_dict()
+    assert [(t["for"], t["against"]) for t in claim["slots"]["tallies"]] == [(1200, 800)]
+
+
+# --- Dates without a year ------------------------------------------------------------------------
+
+
+def test_it_takes_a_missing_year_from_the_publication_date_and_says_so():
+    (d,) = dates("The shooting happened on March 16 near the school.")
+    assert (d["value"], d["granularity"], d["year_inferred"]) == ("2024-03-16", "day", True)
+    (d,) = dates("The agency issued the warning on Sept. 19.")
+    assert (d["value"], d["year_inferred"]) == ("2024-09-19", True)
+
+
+def test_it_says_a_written_year_is_not_inferred():
+    (d,) = dates("He was elected on 3 May 2016.")
+    assert d["year_inferred"] is False
+
+
+def test_it_takes_a_missing_year_from_the_nearest_earlier_date_in_the_text():
+    text = "The war began on 24 February 2022. By March 2, troops had reached the capital."
+    found = dates(text)
+    assert [(d["value"], d["year_inferred"]) for d in found] == [("2022-02-24", False), ("2022-03-02", True)]
+
+
+def test_it_invents_no_year_without_a_publication_date():
+    (d,) = dates("The shooting happened on March 16 near the school.", None)
+    assert (d["value"], d["granularity"], d["year_inferred"]) == ("--03-16", "day", False)
+    (d,) = dates("The treaty was signed in June.", None)
+    assert (d["value"], d["granularity"]) == ("--06", "month")
+
+
+def test_it_splits_date_ranges_dateparser_cannot_read():
+    found = dates("The vaccine was tested between 2010 and 2014.")
+    assert [(d["value"], d["modifier"]) for d in found] == [("2010", "since"), ("2014", "until")]
+    assert_offsets(
+        "The vaccine was tested between 2010 and 2014.",
+        extract("The vaccine was tested between 2010 and 2014.", published=PUBLISHED),
+    )
+
+
+def test_it_keeps_a_quoted_or_reported_proposal_as_a_claim():
+    assert one("Secretary Clinton said let's raise it to $12.").kind == "numeric"
+    assert one("Let's be clear, they spent $2 billion on adverts.").kind == "numeric"
+    assert extract("I think we should cut taxes for 100 million Americans.", published=PUBLISHED) == []
+
+
+# --- The extraction evaluation -------------------------------------------------------------------
+
+
+def test_it_scores_slots_per_kind():
+    from claims.extraction.slot_eval import evaluate_cases
+
+    cases = [
+        {
+            "text": "The road is 880 km long.",
+            "published": None,
+            "language": "en",
+            "where": "a",
+            "expect": [{"field": "quantities", "kind": "measure", "value": 880, "unit": "km"}],
+        },
+        {
+            "text": "The road is 30 km long.",
+            "published": None,
+            "language": "en",
+            "where": "b",
+            "expect": [{"field": "quantities", "kind": "measure", "value": 300, "unit": "km"}],
+        },
+        {"text": "The two leaders met.", "published": None, "language": "en", "where": "c", "expect": []},
+    ]
+    report = evaluate_cases(cases)
+    assert report["kinds"]["measure"] == {"expected": 2, "recall": 0.5, "extracted": 2, "precision": 0.5}
+    assert [m["where"] for m in report["misses"]] == ["b"]
+
+
+def test_it_prints_the_extraction_evaluation(tmp_path):
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(
+        json.dumps(
+            {
+                "text": "Tickets cost Rs 500.",
+                "published": None,
+                "language": "en",
+                "expect": [{"field": "quantities", "kind": "currency", "value": 500, "unit": "INR"}],
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    out = run_command(
+        "eval_extraction",
+        "--cases",
+        str(cases),
+        "--json",
+        "--debates",
+        str(tmp_path / "none"),
+        "--factcheck-half",
+        "none",
+    )
+    report = json.loads(out)
+    assert report["kinds"]["currency"]["recall"] == 1.0
+    assert "checkthat2020_checkworthy_with_digit" not in report
+
+
+# --- Other languages (issue 18) -------------------------------------------------------------------
+
+
+def slots_in(text: str, language: str, published: dt.date | None = PUBLISHED) -> dict[str, list[dict]]:
+    claims = extract(text, published=published, language=language)
+    assert_offsets(text, claims)
+    merged: dict[str, list[dict]] = {"quantities": [], "tallies": [], "rankings": [], "dates": []}
+    for claim in claims:
+        for key in merged:
+            merged[key] += claim.to_dict()["slots"][key]
+    return merged
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence", "value"),
+    [
+        ("es", "Llegaron 3.000 soldados a la frontera.", 3000),
+        ("de", "Es kamen 3.000 Soldaten an die Grenze.", 3000),
+        ("pt", "Chegaram 3.000 soldados à fronteira.", 3000),
+        ("fr", "Quelque 3 000 soldats sont arrivés.", 3000),
+        ("fr", "Quelque 3\u202f000 soldats sont arrivés.", 3000),
+        ("es", "La deuda creció en 1,5 millones.", 1.5e6),
+        ("de", "Die Schulden stiegen um 2,5 Milliarden.", 2.5e9),
+        ("es", "Llegaron tres mil soldados.", 3000),
+        ("de", "Es kamen dreitausend Soldaten.", 3000),
+        ("fr", "Deux cents soldats sont arrivés.", 200),
+        ("pt", "Chegaram mil e quinhentos soldados.", 1500),
+    ],
+)
+def test_it_reads_numbers_in_the_languages_marks_and_words(language, sentence, value):
+    (q,) = slots_in(sentence, language)["quantities"]
+    assert q["value"] == value
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence", "tally"),
+    [
+        ("es", "El Congreso aprobó la ley con 397 votos a favor y ninguno en contra.", (397, 0, None)),
+        ("de", "Der Bundestag stimmte mit 397 zu 0 Stimmen zu.", (397, 0, None)),
+        ("fr", "L'Assemblée a adopté le texte par 397 voix contre 0.", (397, 0, None)),
+        ("pt", "A Câmara aprovou o projeto por 397 votos a favor e nenhum contra.", (397, 0, None)),
+        ("es", "El Senado rechazó la moción por 120 votos a 5, con 10 abstenciones.", (120, 5, 10)),
+    ],
+)
+def test_it_reads_vote_tallies_in_other_languages(language, sentence, tally):
+    (t,) = slots_in(sentence, language)["tallies"]
+    assert (t["for"], t["against"], t["abstain"]) == tally
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence", "magnitude"),
+    [
+        ("es", "Miles de personas marcharon.", 3),
+        ("de", "Tausende Menschen demonstrierten.", 3),
+        ("fr", "Des milliers de personnes ont manifesté.", 3),
+        ("pt", "Dezenas de milhares de professores fizeram greve.", 4),
+    ],
+)
+def test_it_keeps_vague_counts_vague_in_other_languages(language, sentence, magnitude):
+    (q,) = slots_in(sentence, language)["quantities"]
+    assert (q["precision"], q["magnitude"], q["value"]) == ("vague", magnitude, None)
+
+
+def test_it_reads_units_currencies_and_percentages_in_other_languages():
+    (km,) = slots_in("Die Autobahn ist 880 Kilometer lang.", "de")["quantities"]
+    assert (km["value"], km["unit"], km["si"]["value"]) == (880, "km", 880_000)
+    (eur,) = slots_in("L'État a dépensé 1,5 milliard d'euros.", "fr")["quantities"]
+    assert (eur["value"], eur["unit"]) == (1.5e9, "EUR")
+    (brl,) = slots_in("O governo gastou R$ 40 milhões.", "pt")["quantities"]
+    assert (brl["value"], brl["unit"]) == (4e7, "BRL")
+    (pct,) = slots_in("La inflación subió al 3,2 por ciento.", "es")["quantities"]
+    assert (pct["value"], pct["unit"]) == (3.2, "percent")
+
+
+def test_it_resolves_dates_in_other_languages_against_publication():
+    (thursday,) = slots_in("El ministro dimitió el jueves.", "es")["dates"]
+    assert thursday["value"] == "2024-10-24"  # publication is a Thursday
+    (december,) = slots_in("Die Truppen kamen im Dezember.", "de")["dates"]
+    assert (december["value"], december["granularity"], december["modifier"]) == ("2023-12", "month", "in")
+    (full,) = slots_in("Le traité a été signé le 12 mars 2023.", "fr")["dates"]
+    assert (full["value"], full["year_inferred"]) == ("2023-03-12", False)
+    (yearless,) = slots_in("O acidente aconteceu no dia 16 de março.", "pt", None)["dates"]
+    assert yearless["value"] == "--03-16"
+
+
+def test_it_does_not_count_participants_or_years_in_other_languages():
+    assert slots_in("Los dos presidentes se reunieron en Lima.", "es")["quantities"] == []
+    assert slots_in("Les deux dirigeants se sont rencontrés.", "fr")["quantities"] == []
+    assert slots_in("Der Preis steigt seit 2019.", "de")["quantities"] == []
+
+
+def test_it_refuses_a_language_it_has_no_rules_for():
+    with pytest.raises(ValueError, match="No extraction rules"):
+        extract("Hallo.", published=PUBLISHED, language="nl")
+
+
+@pytest.mark.parametrize(
+    ("claim", "reference", "expected"),
+    [
+        (
+            ("es", "El Congreso aprobó la ley con 397 votos a favor y ninguno en contra."),
+            ("en", "The Duma voted 397 to 0 to ratify the treaty."),
+            "agrees",
+        ),
+        (
+            ("de", "Der Bundestag stimmte mit 397 zu 0 Stimmen zu."),
+            ("en", "The Duma voted 400 to 0 to ratify."),
+            "differs",
+        ),
+        (("de", "Die Autobahn ist 880 Kilometer lang."), ("en", "The highway is 547 miles long."), "agrees"),
+        (("fr", "L'État a dépensé 1,5 milliard d'euros."), ("en", "The state spent €1.5bn."), "agrees"),
+        (("pt", "O governo gastou R$ 40 milhões."), ("en", "The government spent R$ 45 million."), "differs"),
+        (("es", "Unos 3.000 soldados llegaron."), ("en", "About 3,000 soldiers arrived."), "agrees"),
+    ],
+)
+def test_it_compares_numbers_across_languages(claim, reference, expected):
+    from claims.engine.numbers import compare_slots, summarise
+
+    assert summarise(compare_slots(slots_in(claim[1], claim[0]), slots_in(reference[1], reference[0]))) == expected

@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from claims.extraction import ExtractedClaim, analyse_many, extract, extract_many
+from claims.extraction.currencies import current as current_currencies
 from claims.extraction.nlp import split_sentences
 
 PUBLISHED = dt.date(2024, 10, 24)
@@ -123,3 +125,127 @@ def test_it_handles_a_megabyte_without_a_break():
     text = "x" * MB
     assert extract(text, published=PUBLISHED) == []
     assert extract("", published=PUBLISHED) == []
+
+
+# --- Units, dates and currencies (issue 16) -------------------------------------------------
+
+SPELLED_UNITS = [
+    ("km", "km"),
+    ("kilometres", "km"),
+    ("miles", "mi"),
+    ("feet", "ft"),
+    ("metres", "m"),
+    ("kg", "kg"),
+    ("tonnes", "t"),
+    ("hectares", "ha"),
+    ("litres", "l"),
+    ("gallons", "gal"),
+    ("mph", "mph"),
+    ("°C", "degC"),
+]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=2, max_value=999_999), st.sampled_from(SPELLED_UNITS))
+def test_it_converts_any_measure_to_si_with_pint(amount, spelled):
+    import pint
+
+    written, symbol = spelled
+    text = f"Officials said the figure was {amount:,} {written} in the report."
+    found = [q for c in extract(text, published=PUBLISHED) for q in c.to_dict()["slots"]["quantities"]]
+    assert [(q["value"], q["unit"]) for q in found] == [(amount, symbol)]
+    from claims.extraction.units import _PINT_NAMES, SI_UNITS
+
+    reg = pint.UnitRegistry()
+    expected = reg.Quantity(amount, _PINT_NAMES.get(symbol, symbol)).to_base_units()
+    assert found[0]["si"]["unit"] == SI_UNITS[str(expected.dimensionality)]
+    assert found[0]["si"]["value"] == pytest.approx(expected.magnitude, rel=1e-6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.dates(min_value=dt.date(1950, 1, 1), max_value=dt.date(2090, 12, 31)),
+    st.dates(min_value=dt.date(1950, 1, 1), max_value=dt.date(2090, 12, 31)),
+)
+def test_it_infers_a_year_near_publication_and_keeps_month_and_day(day, published):
+    text = f"The bridge collapsed on {MONTHS[day.month - 1]} {day.day}, officials said."
+    found = [d for c in extract(text, published=published) for d in c.to_dict()["slots"]["dates"]]
+    assert len(found) == 1
+    got = dt.date.fromisoformat(found[0]["value"])
+    assert (got.month, got.day) == (day.month, day.day) or (day.month, day.day, got.day) == (2, 29, 28)
+    assert found[0]["year_inferred"] is True
+    assert abs(got.year - published.year) <= 1
+    # Without a publication date nothing is invented.
+    (bare,) = [d for c in extract(text, published=None) for d in c.to_dict()["slots"]["dates"]]
+    assert bare["value"] == f"--{day.month:02d}-{day.day:02d}" and bare["year_inferred"] is False
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(min_value=33, max_value=1_000_000))
+def test_it_agrees_a_length_with_its_rounded_conversion_and_not_with_a_wrong_one(km):
+    from claims.engine.numbers import compare_slots
+
+    def slots_of(text):
+        return {
+            "quantities": [q for c in extract(text, published=PUBLISHED) for q in c.to_dict()["slots"]["quantities"]]
+        }
+
+    claim = slots_of(f"The pipeline is {km:,} km long.")
+    right = slots_of(f"The pipeline is {round(km / 1.609344):,} miles long.")
+    wrong = slots_of(f"The pipeline is {round(km * 1.2 / 1.609344):,} miles long.")
+    assert [c.verdict for c in compare_slots(claim, right)] == ["agrees"]
+    assert [c.verdict for c in compare_slots(claim, wrong)] == ["differs"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.sampled_from(sorted(current_currencies())),
+    st.integers(min_value=1, max_value=10**9),
+    st.booleans(),
+)
+def test_it_reads_any_current_currency_code_before_or_after(code, amount, before):
+    written = f"{code} {amount:,}" if before else f"{amount:,} {code}"
+    text = f"The ministry paid {written} to the contractor."
+    found = [q for c in extract(text, published=PUBLISHED) for q in c.to_dict()["slots"]["quantities"]]
+    assert [(q["value"], q["unit"]) for q in found] == [(amount, code)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(["es", "fr", "de", "pt"]),
+    st.integers(min_value=1000, max_value=10**9) | st.decimals(min_value=1, max_value=10**6, places=2),
+)
+def test_it_reads_any_number_babel_writes_in_the_language(language, amount):
+    from babel.numbers import format_decimal
+
+    written = format_decimal(amount, locale=language)
+    text = {
+        "es": "Se contaron {} votos.",
+        "fr": "On a compté {} bulletins.",
+        "de": "Man zählte {} Stimmzettel.",
+        "pt": "Foram contados {} votos.",
+    }[language].format(written)
+    claims = extract(text, published=PUBLISHED, language=language)
+    check(text, claims)
+    values = [q["value"] for c in claims for q in c.to_dict()["slots"]["quantities"]]
+    assert values == [pytest.approx(float(amount))]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(["es", "fr", "de", "pt"]), text_with_triggers, st.one_of(st.none(), st.dates()))
+def test_it_keeps_offsets_inside_the_text_in_other_languages(language, text, published):
+    check(text, extract(text, published=published, language=language))

@@ -265,6 +265,75 @@ def test_it_says_the_reference_gives_no_numbers() -> None:
     assert result.detail == "the reference gives no quantity"
 
 
+# --- measures in other units (issue 16) ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("claim", "reference", "expected"),
+    [
+        ((880, "km"), (547, "mi"), "agrees"),
+        ((12, "ft"), (3.7, "m"), "agrees"),
+        ((30, "km"), (300, "km"), "differs"),
+        ((30, "km"), (300, "mi"), "differs"),
+        ((40, "degC"), (104, "degF"), "agrees"),
+        ((40, "degC"), (90, "degF"), "differs"),
+        ((2, "week"), (14, "day"), "agrees"),
+        ((250, "kg"), (551, "lb"), "agrees"),
+        ((250, "kg"), (600, "lb"), "differs"),
+        ((4500, "ha"), (45, "km2"), "agrees"),
+    ],
+)
+def test_it_compares_measures_across_units(claim, reference, expected) -> None:
+    c = quantity(claim[0], unit=claim[1], text=f"{claim[0]} {claim[1]}")
+    r = quantity(reference[0], unit=reference[1], text=f"{reference[0]} {reference[1]}")
+    assert verdict("quantities", c, r) == expected
+
+
+def test_it_shows_the_reference_in_the_claims_unit() -> None:
+    result = only(slots(quantities=[quantity(880, unit="km")]), slots(quantities=[quantity(547, unit="mi")]))
+    assert result.detail.startswith("880 km vs 547 mi (= 880.31 km)")
+
+
+def test_it_never_pairs_different_dimensions() -> None:
+    result = only(slots(quantities=[quantity(30, unit="km")]), slots(quantities=[quantity(30, unit="kg")]))
+    assert result.verdict == "not_comparable"
+
+
+def test_it_keeps_one_unit_strict() -> None:
+    # Written in the same unit, "880 km" and "885 km" are two different claims.
+    assert verdict("quantities", quantity(880, unit="km"), quantity(885, unit="km")) == "differs"
+
+
+def test_it_knows_every_currency_code() -> None:
+    result = only(slots(quantities=[quantity(7e7, unit="NGN")]), slots(quantities=[quantity(7e7, unit="ngn")]))
+    assert (result.verdict, result.claim) == ("agrees", "NGN 70,000,000")
+    assert verdict("quantities", quantity(500, unit="INR"), quantity(500, unit="PKR")) == "not_comparable"
+
+
+# --- dates without a written year ------------------------------------------------
+
+
+def yearless(value: str, **extra: Any) -> dict[str, Any]:
+    granularity = "day" if len(value) == 7 or (len(value) == 10 and not value.startswith("--")) else "month"
+    return {**day(value), "granularity": granularity, **extra}
+
+
+def test_it_compares_a_yearless_date_by_month_and_day() -> None:
+    assert verdict("dates", yearless("--03-16"), day("2023-03-16")) == "agrees"
+    assert verdict("dates", yearless("--03-16"), day("2023-03-17")) == "differs"
+    assert verdict("dates", yearless("--03"), day("2023-03-17")) == "agrees"
+    assert verdict("dates", yearless("--03-16"), day("2023")) == "not_comparable"
+
+
+def test_it_does_not_hold_an_inferred_year_against_the_reference() -> None:
+    inferred = {**day("2024-03-16"), "year_inferred": True}
+    result = only(slots(dates=[inferred]), slots(dates=[day("2023-03-16")]))
+    assert result.verdict == "agrees"
+    assert "year inferred" in result.detail
+    assert verdict("dates", inferred, day("2023-04-16")) == "differs"
+    assert verdict("dates", inferred, day("2024-03-16")) == "agrees"
+
+
 # --- tallies -----------------------------------------------------------------
 
 
@@ -363,7 +432,9 @@ def test_it_returns_frozen_comparisons() -> None:
 
 # --- properties --------------------------------------------------------------
 
-UNITS = st.sampled_from([None, "percent", "%", "USD", "EUR", "km"])
+UNITS = st.sampled_from(
+    [None, "percent", "%", "USD", "EUR", "NGN", "km", "mi", "ft", "m", "degC", "degF", "day", "week"]
+)
 NOUNS = st.sampled_from([None, "troop", "soldier", "vote", "civilian"])
 NUMBERS = st.floats(-1e12, 1e12, allow_nan=False) | st.integers(-(10**9), 10**9)
 MAYBE = st.none() | NUMBERS
@@ -407,7 +478,13 @@ def dates(draw: st.DrawFn) -> dict[str, Any]:
         )
     )
     modifier = draw(st.sampled_from([None, "on", "in", "by", "until", "before", "since", "after"]))
-    return day(value, modifier, draw(st.booleans()))
+    made = day(value, modifier, draw(st.booleans()))
+    if len(value) in (7, 10) and draw(st.booleans()):
+        # A date whose year was not written: inferred, or absent ("--03-16").
+        made["year_inferred"] = True
+        if draw(st.booleans()):
+            made["value"] = "-" + value[4:]
+    return made
 
 
 slot_dicts = st.builds(

@@ -91,6 +91,38 @@ def is_prescriptive(text: str) -> bool:
     return bool(_PRESCRIPTIVE_RE.search(text))
 
 
+# A discourse marker, not a proposal: "let's be clear", "let me be honest".
+_MARKER_RE = re.compile(r"\blet(?:['’]s|\s+us|\s+me)\s+be\s+(?:clear|honest|frank|real|fair)\b", re.IGNORECASE)
+# "what we need to do", "how we should": a question embedded in the sentence, not a proposal.
+_EMBEDDED_RE = re.compile(r"\b(?:what|how|whatever|whether)\s+$", re.IGNORECASE)
+_THINK_ABOUT_RE = re.compile(r"\s+(?:about|of)\b", re.IGNORECASE)
+_REPORTED_RE = re.compile(
+    r"\b(?:said|says|say|told|tells|tweeted|wrote|writes|claimed|claims|stated|declared|insisted|argued|added"
+    r"|asked|posted|announced|warned|testified|quipped|joked|remarked)\b",
+    re.IGNORECASE,
+)
+_QUOTES = '"“”'
+
+
+def _own_words(text: str, m: re.Match[str]) -> bool:
+    """Whether an opinion or proposal is the speaker's own: not quoted, reported or a marker."""
+    before = text[: m.start()]
+    if sum(before.count(q) for q in _QUOTES) % 2 == 1 or _REPORTED_RE.search(before):
+        return False
+    if _EMBEDDED_RE.search(text, max(0, m.start() - 12), m.start()):
+        return False
+    return not (_MARKER_RE.match(text, m.start()) or _THINK_ABOUT_RE.match(text, m.end()))
+
+
+def is_own_opinion(text: str) -> bool:
+    """`is_opinion` less what is quoted or reported ("he said we should"): those are claims about words."""
+    return any(_own_words(text, m) for regex in (_BELIEF_RE, _PRESCRIPTIVE_RE) for m in regex.finditer(text))
+
+
+def is_own_prescription(text: str) -> bool:
+    return any(_own_words(text, m) for m in _PRESCRIPTIVE_RE.finditer(text))
+
+
 def dateline_end(text: str) -> int:
     m = _DATELINE_RE.match(text)
     return m.end() if m else 0

@@ -53,9 +53,22 @@ def load_nlp() -> Language:
     raise RuntimeError("No spaCy small English pipeline is installed: " + "; ".join(errors))
 
 
-@lru_cache(maxsize=1)
-def _segmenter() -> pysbd.Segmenter:
-    return pysbd.Segmenter(language="en", clean=False)
+@lru_cache(maxsize=8)
+def load_tokenizer(language: str) -> Language:
+    """A blank pipeline for a language without a small spaCy model here: a tokenizer, nothing else.
+
+    spaCy's small models for es, de and pt are not installable with spaCy 3.8
+    (es only as 3.1, de and pt not at all), and the rules for those languages
+    need tokens, not a parse, so every language other than English gets this.
+    """
+    return spacy.blank(language)
+
+
+@lru_cache(maxsize=8)
+def _segmenter(language: str = "en") -> pysbd.Segmenter:
+    from claims.extraction.locales import SEGMENTER_LANGUAGE
+
+    return pysbd.Segmenter(language=SEGMENTER_LANGUAGE.get(language, language), clean=False)
 
 
 def _pieces(text: str, start: int, end: int, limit: int) -> Iterator[tuple[int, int]]:
@@ -80,14 +93,20 @@ def _paragraphs(text: str) -> Iterator[tuple[int, int]]:
     yield from _pieces(text, pos, len(text), MAX_PARAGRAPH)
 
 
-def _segment(paragraph: str) -> list[str]:
+# Where a sentence could end inside a paragraph; without one, pysbd has nothing to split.
+_INNER_END_RE = re.compile(r"[.!?…。]\S*\s+\S")
+
+
+def _segment(paragraph: str, language: str = "en") -> list[str]:
+    if not _INNER_END_RE.search(paragraph.strip()):
+        return [paragraph]  # one sentence: most lines of a debate, most headlines
     try:
-        return _segmenter().segment(paragraph)
+        return _segmenter(language).segment(paragraph)
     except Exception:  # pysbd has crashed on odd input; fall back to one piece
         return [paragraph]
 
 
-def split_sentences(text: str) -> list[tuple[int, int]]:
+def split_sentences(text: str, language: str = "en") -> list[tuple[int, int]]:
     """Character spans of the sentences of `text`, stripped of surrounding whitespace.
 
     pysbd returns strings; they are located in the text again rather than trusting
@@ -107,7 +126,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         if not _CONTENT_RE.search(paragraph):
             continue
         cursor = 0
-        for sentence in _segment(paragraph):
+        for sentence in _segment(paragraph, language):
             stripped = sentence.strip()
             if not stripped:
                 continue

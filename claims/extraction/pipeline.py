@@ -11,8 +11,11 @@ from dataclasses import dataclass, replace
 from spacy.tokens import Doc
 
 from claims.extraction import attribution, checkworthiness
-from claims.extraction.dates import find_dates
-from claims.extraction.nlp import load_nlp, split_sentences
+from claims.extraction.dates import context_date, find_dates
+from claims.extraction.dates_intl import find_dates_intl
+from claims.extraction.locales import LANGUAGES
+from claims.extraction.nlp import load_nlp, load_tokenizer, split_sentences
+from claims.extraction.numbers_intl import find_numbers_intl
 from claims.extraction.numbers_rules import find_numbers
 from claims.extraction.slots import DateSlot, ExtractedClaim, Kind, Quantity, Ranking, Slots, Tally
 
@@ -33,10 +36,10 @@ _CANDIDATE_RE = re.compile(
     r"zero|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|thirty|forty|fifty|sixty|seventy"
     r"|eighty|ninety|hundreds?|thousands?|millions?|billions?|trillions?|dozens?|scores|half|halves|thirds?"
     r"|quarters?|fourths?|fifths?|sixths?|sevenths?|eighths?|ninths?|tenths?|first|second|eleventh|twelfth"
-    r"|top|\w+est|most|least|best|worst|leading|rank\w*|placed|finished|came|comes|rated"
+    r"|top|\w+est|most|least|best|worst|leading|rank\w*|placed|finished|came|comes|rated|number"
     r"|jan\w*|feb\w*|mar\w*|apr\w*|may|jun\w*|jul\w*|aug\w*|sep\w*|oct\w*|nov\w*|dec\w*"
     r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow|tonight"
-    r"|week|month|year|weekend|spring|summer|autumn|fall|winter|\w*'?\d0s"
+    r"|week|month|year|decades?|century|centuries|weekend|spring|summer|autumn|fall|winter|\w*'?\d0s"
     r"|says?|said|saying|tells?|told|telling|announc\w*|claim\w*|stat(?:e|es|ed|ing)|report\w*|confirm\w*"
     r"|warn\w*|insist\w*|estimat\w*|add(?:s|ed|ing)?|not(?:e|es|ed|ing)|argu\w*|alleg\w*|assert\w*|declar\w*"
     r"|explain\w*|reveal\w*|disclos\w*|acknowledg\w*|admit\w*|den(?:y|ies|ied|ying)|wr(?:ite|ites|ote|itten|iting)"
@@ -105,6 +108,7 @@ def _kind(
     dates: tuple[DateSlot, ...],
     source: str | None,
     doc: Doc,
+    language: str,
     opinion: bool,
     hedged: bool,
     prescriptive: bool,
@@ -113,21 +117,35 @@ def _kind(
         return None
     if quantities or tallies or rankings:
         return "numeric"
+    # A dated event stays checkable when hedged ("polar bears may be gone by 2100").
+    if dates and not opinion and (language != "en" or any(t.pos_ in {"VERB", "AUX"} for t in doc)):
+        return "dated_event"
     if opinion or hedged:
         return None
-    if dates and any(t.pos_ in {"VERB", "AUX"} for t in doc):
-        return "dated_event"
     if source:
         return "attributed"
     return None
 
 
-def _analyse(doc: Doc, index: int, start: int, published: dt.date | None) -> SentenceResult:
+def _analyse(
+    doc: Doc, index: int, start: int, published: dt.date | None, context: dt.date | None = None, language: str = "en"
+) -> SentenceResult:
     text = doc.text
-    quantities, tallies, rankings = find_numbers(text, doc, start)
-    dates = tuple(find_dates(doc, start, published))
-    source, reporting_verb = attribution.find_source(doc)
-    actor = attribution.find_actor(doc, reporting_verb)
+    if language == "en":
+        quantities, tallies, rankings = find_numbers(text, doc, start)
+        # "passed the bill 64-12": spaCy may also tag a tally a DATE; the vote wins.
+        dates = tuple(
+            d
+            for d in find_dates(doc, start, published, context)
+            if not any(d.start < t.end and t.start < d.end for t in tallies)
+        )
+        source, reporting_verb = attribution.find_source(doc)
+        actor = attribution.find_actor(doc, reporting_verb)
+    else:
+        # No parse in these languages: the slots, but no source or actor.
+        dates = tuple(find_dates_intl(text, start, published, language, context))
+        quantities, tallies, rankings = find_numbers_intl(text, doc, start, language, dates)
+        source = actor = None
     opinion = attribution.is_opinion(text)
     hedged = attribution.is_hedged(doc)
     values = checkworthiness.features(
@@ -149,9 +167,10 @@ def _analyse(doc: Doc, index: int, start: int, published: dt.date | None) -> Sen
         dates,
         source,
         doc,
-        opinion,
+        language,
+        attribution.is_own_opinion(text),
         hedged,
-        attribution.is_prescriptive(text),
+        attribution.is_own_prescription(text),
     )
     claim = None
     if kind is not None:
@@ -202,46 +221,65 @@ def _inherit(results: list[SentenceResult]) -> list[SentenceResult]:
     return out
 
 
-def _batched_docs(sentences: Iterable[str], batch_size: int) -> Iterator[Doc]:
-    yield from load_nlp().pipe(sentences, batch_size=batch_size)
+def _batched_docs(sentences: Iterable[str], batch_size: int, language: str = "en") -> Iterator[Doc]:
+    nlp = load_nlp() if language == "en" else load_tokenizer(language)
+    yield from nlp.pipe(sentences, batch_size=batch_size)
 
 
 def analyse_many(
-    texts: Iterable[str], *, published: dt.date | None, batch_size: int = 64, every_sentence: bool = True
+    texts: Iterable[str],
+    *,
+    published: dt.date | None,
+    batch_size: int = 64,
+    every_sentence: bool = True,
+    language: str = "en",
 ) -> list[list[SentenceResult]]:
     """The sentences of every text with their scores, checkable or not.
 
     With `every_sentence=False`, sentences that cannot hold a claim are left out
     unparsed: extraction needs only the rest, ranking a whole debate needs all.
-    Sentences mostly in a non-Latin script are always left out.
+    Sentences mostly in a non-Latin script are always left out. `language` is an
+    ISO 639-1 code: "en" (the default), or one of `LANGUAGES` (es, fr, de, pt).
     """
+    if language != "en" and language not in LANGUAGES:
+        raise ValueError(f"No extraction rules for language {language!r}; known: en, {', '.join(LANGUAGES)}")
+    english = language == "en"
     texts = [t if isinstance(t, str) else str(t) for t in texts]
     spans = [
         [
             (n, a, b)
-            for n, (a, b) in enumerate(split_sentences(text))
-            if is_mostly_latin(text[a:b]) and (every_sentence or could_hold_claim(text[a:b]))
+            for n, (a, b) in enumerate(split_sentences(text, language))
+            if is_mostly_latin(text[a:b]) and (every_sentence or not english or could_hold_claim(text[a:b]))
         ]
         for text in texts
     ]
-    docs = _batched_docs((texts[i][a:b] for i, text_spans in enumerate(spans) for _, a, b in text_spans), batch_size)
+    docs = _batched_docs(
+        (texts[i][a:b] for i, text_spans in enumerate(spans) for _, a, b in text_spans), batch_size, language
+    )
     results: list[list[SentenceResult]] = []
     for text_spans in spans:
-        per_text = [_analyse(next(docs), n, a, published) for n, a, _ in text_spans]
+        per_text = []
+        context = None  # the latest date with a written year, for yearless dates after it
+        for n, a, _ in text_spans:
+            result = _analyse(next(docs), n, a, published, context, language)
+            context = next((c for d in reversed(result.dates) if (c := context_date(d))), context)
+            per_text.append(result)
         results.append(_inherit(per_text))
     return results
 
 
 def extract_many(
-    texts: Iterable[str], *, published: dt.date | None, batch_size: int = 64
+    texts: Iterable[str], *, published: dt.date | None, batch_size: int = 64, language: str = "en"
 ) -> list[list[ExtractedClaim]]:
     """The claims of each text, parsed through `nlp.pipe` in batches."""
     return [
         [r.claim for r in per_text if r.claim is not None]
-        for per_text in analyse_many(texts, published=published, batch_size=batch_size, every_sentence=False)
+        for per_text in analyse_many(
+            texts, published=published, batch_size=batch_size, every_sentence=False, language=language
+        )
     ]
 
 
-def extract(text: str, *, published: dt.date | None) -> list[ExtractedClaim]:
-    """The checkable claims of one article, in text order."""
-    return extract_many([text], published=published)[0]
+def extract(text: str, *, published: dt.date | None, language: str = "en") -> list[ExtractedClaim]:
+    """The checkable claims of one article, in text order; `language` is an ISO 639-1 code."""
+    return extract_many([text], published=published, language=language)[0]

@@ -7,7 +7,14 @@ Conventions that the contract leaves open, fixed here so consumers can rely on t
   `lower_bound`: value == low; `upper_bound`: value == high; `range`: low/high set, value null;
   `vague`: value/low/high null, only `magnitude` says how big;
 - fractions ("two-thirds", "half of") are normalised to `percent`;
-- `magnitude` is floor(log10(|value|)) whenever a value (or the range's high end) is known.
+- `magnitude` is floor(log10(|value|)) whenever a value (or the range's high end) is known;
+- a quantity in a physical unit keeps `value`/`low`/`high` and `unit` as written ("12", "ft")
+  and adds `si`: the same numbers in the SI unit of its dimension ({"value": 3.6576, "unit": "m"});
+  the key is absent for counts, percentages and money;
+- an age is a quantity in years (months, weeks) with `counted` "age";
+- a date whose year is not written has `year_inferred` true when the year was taken from
+  the publication date or an earlier date in the text; with neither, its value has no
+  year ("--03-16", "--03"), as ISO 8601 writes it, and `year_inferred` is false.
 """
 
 from __future__ import annotations
@@ -18,6 +25,19 @@ from typing import Any, Literal
 Precision = Literal["exact", "approximate", "lower_bound", "upper_bound", "range", "vague"]
 Kind = Literal["numeric", "dated_event", "attributed"]
 Granularity = Literal["day", "month", "year", "decade"]
+
+
+@dataclass(frozen=True, slots=True)
+class SI:
+    """A measure's numbers in the SI unit of its dimension ("m", "kg", "s", "m/s", "K", ...)."""
+
+    value: float | None
+    low: float | None
+    high: float | None
+    unit: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "low": self.low, "high": self.high, "unit": self.unit}
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,9 +52,10 @@ class Quantity:
     magnitude: int | None
     unit: str | None
     counted: str | None
+    si: SI | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "text": self.text,
             "start": self.start,
             "end": self.end,
@@ -46,6 +67,9 @@ class Quantity:
             "unit": self.unit,
             "counted": self.counted,
         }
+        if self.si is not None:
+            out["si"] = self.si.to_dict()
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +121,7 @@ class DateSlot:
     granularity: Granularity
     modifier: str | None
     inherited: bool = False
+    year_inferred: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -107,6 +132,7 @@ class DateSlot:
             "granularity": self.granularity,
             "modifier": self.modifier,
             "inherited": self.inherited,
+            "year_inferred": self.year_inferred,
         }
 
 
