@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from claims.engine.numbers_common import INF, Verdict, overlaps
+from claims.engine.numbers.common import INF, Verdict, overlaps
 
 _GRANULARITIES = ("day", "month", "year", "decade")
 _DATE_FORMS = (
@@ -58,8 +58,8 @@ def _period(value: str) -> tuple[date, date, str, bool] | None:
                     return date(year, month, day), date(year, month, day), granularity, True
                 return date(year, month, 1), date(year, month, last), granularity, True
             if granularity == "day":
-                day = date(int(m[1]), int(m[2]), int(m[3]))
-                return day, day, granularity, False
+                moment = date(int(m[1]), int(m[2]), int(m[3]))
+                return moment, moment, granularity, False
             if granularity == "month":
                 year, month = int(m[1]), int(m[2])
                 last = calendar.monthrange(year, month)[1]
@@ -81,7 +81,7 @@ def parse_date(raw: Mapping[str, Any]) -> Date | None:
         return None
     first_day, last_day, granularity, yearless = period
     first, last = first_day.toordinal(), last_day.toordinal()
-    modifier, inherited, value = raw.get("modifier"), raw.get("inherited") is True, value.strip()
+    modifier, inherited, value = raw.get("modifier"), raw.get("inherited") is True, (value or "").strip()
     month_day = None
     if yearless or (raw.get("year_inferred") is True and granularity in {"day", "month"}):
         month_day = (first_day.month, first_day.day if granularity == "day" else 0)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from claims.engine.numbers_common import (
+from claims.engine.numbers.common import (
     APPROXIMATE_TOLERANCE,
     EN_DASH,
     EXACT_EPSILON,
@@ -215,8 +215,8 @@ def _written_quantity(raw: Mapping[str, Any], unit: str | None) -> Quantity:
     if precision == "vague" and (low is None or high is None):
         m = raw.get("magnitude")
         if isinstance(m, int) and not isinstance(m, bool) and 0 <= m <= 14:
-            words = _magnitude_words(m, text)
-            return make(*_vague_interval(m, text), None, f"{words} {unit}" if unit else words)
+            words = _magnitude_words(m, text or "")
+            return make(*_vague_interval(m, text or ""), None, f"{words} {unit}" if unit else words)
         return make(-INF, INF, None, text or "unspecified")
     # Ranges, and any slot whose precision and numbers disagree: trust the numbers.
     lo = low if low is not None else value

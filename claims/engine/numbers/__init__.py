@@ -54,9 +54,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from claims.engine.numbers_common import EN_DASH, Field, Summary, Verdict, integer, ordinal
-from claims.engine.numbers_dates import compare_dates, date_key, parse_date
-from claims.engine.numbers_quantities import compare_quantities, parse_quantity, quantity_key
+from claims.engine.numbers.common import EN_DASH, Field, Summary, Verdict, integer, ordinal
+from claims.engine.numbers.dates import compare_dates, date_key, parse_date
+from claims.engine.numbers.quantities import compare_quantities, parse_quantity, quantity_key
 
 
 @dataclass(frozen=True)

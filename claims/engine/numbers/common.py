@@ -54,6 +54,6 @@ def number(x: object) -> float | None:
 def integer(x: object) -> int | None:
     if isinstance(x, bool):
         return None
-    if isinstance(x, float) and x.isinteger():
+    if isinstance(x, float) and x.is_integer():
         return int(x)
     return x if isinstance(x, int) else None
