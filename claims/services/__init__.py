@@ -26,6 +26,14 @@ from claims.services.articles import (
     articles_sweep,
 )
 from claims.services.errors import Conflict, InvalidInput, NotAllowed
+from claims.services.groups import (
+    claim_group,
+    claims_group,
+    group_refresh,
+    group_split,
+    group_verdict,
+    groups_merge,
+)
 from claims.services.imports import IMPORT_REJECTED_KEPT, import_job_create, import_job_fail, import_job_run
 from claims.services.matching import (
     MatchResult,
@@ -33,6 +41,7 @@ from claims.services.matching import (
     claims_match_batch,
     match_tier,
     numbers_compare,
+    reference_candidates,
     reference_search,
     slots_of,
 )
@@ -43,13 +52,21 @@ from claims.services.references import (
     date_parse,
     reference_create,
     reference_delete,
+    reference_from_verdict,
     reference_row_clean,
     reference_save,
     reference_update,
     references_embed,
     references_import,
 )
-from claims.services.review import claim_assign, match_decide, verdict_publish, verdict_record, verdict_update
+from claims.services.review import (
+    claim_assign,
+    match_decide,
+    verdict_publish,
+    verdict_record,
+    verdict_update,
+    verdict_withdraw,
+)
 from claims.services.sources import entry_fetch, source_poll, sources_tick
 from claims.services.webhooks import (
     DeliveryFailed,
@@ -86,20 +103,28 @@ __all__ = [
     "article_submit",
     "articles_sweep",
     "claim_assign",
+    "claim_group",
     "claim_match",
     "claim_neighbours",
     "claim_queue",
+    "claims_group",
     "claims_match_batch",
     "date_parse",
     "entry_fetch",
+    "group_refresh",
+    "group_split",
+    "group_verdict",
+    "groups_merge",
     "import_job_create",
     "import_job_fail",
     "import_job_run",
     "match_decide",
     "match_tier",
     "numbers_compare",
+    "reference_candidates",
     "reference_create",
     "reference_delete",
+    "reference_from_verdict",
     "reference_row_clean",
     "reference_save",
     "reference_search",
@@ -114,6 +139,7 @@ __all__ = [
     "verdict_publish",
     "verdict_record",
     "verdict_update",
+    "verdict_withdraw",
     "webhook_body",
     "webhook_deliver",
     "webhook_signature",

@@ -23,7 +23,7 @@ from django.utils import timezone
 from pgvector.django import CosineDistance
 
 from claims.engine import grouping
-from claims.models import Claim, ClaimGroup, Match, Verdict, WebhookSubscription
+from claims.models import Appearance, Claim, ClaimGroup, Match, Verdict, WebhookSubscription
 from claims.services.errors import InvalidInput
 from claims.services.matching import numbers_compare
 from claims.services.webhooks import verdict_event, webhooks_notify
@@ -36,6 +36,8 @@ GROUPING_LOCK = "claims.grouping"
 NEAREST_CLAIMS = 20
 # Below this cosine no wording evidence can pass the calibrated threshold.
 NEAREST_MIN_COSINE = 0.45
+# Neighbours this close that do not join because a number differs are noted.
+NEAR_MISS_COSINE = 0.6
 
 
 @dataclass
@@ -161,15 +163,20 @@ def claim_group(*, claim: Claim) -> ClaimGroup:
         kept_apart: list[dict] = []
         for other, cosine in sorted(_candidates(claim).values(), key=lambda pair: -pair[1]):
             evidence = _evidence(claim, other, cosine, words=words, best=best_match)
-            if evidence is None or (chosen is not None and evidence.score <= chosen[0].score):
+            if evidence is None and cosine < NEAR_MISS_COSINE:
+                continue
+            if evidence is not None and chosen is not None and evidence.score <= chosen[0].score:
                 continue
             representative = other.group.representative if other.group else None
             checked = [other] + ([representative] if representative and representative.pk != other.pk else [])
-            evidence.numbers, evidence.comparisons, apart = _numbers_apart(claim, checked)
+            numbers, comparisons, apart = _numbers_apart(claim, checked)
             if apart is not None:
-                kept_apart.append({"group": other.group_id, **apart, "score": evidence.score})
+                # Said so on the group page: a near neighbour whose numbers differ is a different claim.
+                kept_apart.append({"group": other.group_id, **apart, "cosine": round(cosine, 4)})
                 continue
-            chosen = (evidence, other)
+            if evidence is not None:
+                evidence.numbers, evidence.comparisons = numbers, comparisons
+                chosen = (evidence, other)
         if chosen is None:
             group = ClaimGroup.objects.create(representative=claim)
             evidence = Evidence(how="founded")
@@ -226,7 +233,9 @@ def group_refresh(*, group: ClaimGroup) -> ClaimGroup:
     group.representative = representative
     group.claim_count = len(members)
     group.article_count = len({c.article_id for c in members})
-    group.source_count = len({_host(c.article.url) for c in members if c.article.url})
+    hosts = {_host(c.article.url) for c in members if c.article.url}
+    hosts |= set(Appearance.objects.filter(article__in={c.article_id for c in members}).values_list("host", flat=True))
+    group.source_count = len(hosts - {""})
     group.checkworthiness = representative.checkworthiness
     group.first_seen = min(c.created for c in members)
     group.last_seen = max(c.created for c in members)
