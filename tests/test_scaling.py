@@ -126,3 +126,40 @@ def test_it_records_matches_on_default_when_searching_a_replica(
         wait_until_finished(article, what="the article to be matched")
     assert article.status == Article.Status.DONE, article.error
     assert Match.objects.filter(claim__article=article).exists()
+
+
+def test_it_makes_one_group_when_two_workers_group_the_same_claim_at_once(tmp_path, redis_broker):
+    from claims.engine import embedding
+
+    texts = [
+        "Deputies in the State Duma voted 397 to 0 to ratify the agreement.",
+        "The State Duma voted 397 to 0 to ratify the agreement with North Korea.",
+    ]
+    vectors = embedding.embed(texts)
+    articles = []
+    for text, vector in zip(texts, vectors, strict=True):
+        article = Article.objects.create(text=text, content_hash=content_hash(text), status=Article.Status.MATCHING)
+        Claim.objects.create(
+            article=article, text=text, start=0, end=len(text), embedding=vector, status=Claim.Status.EXTRACTED
+        )
+        articles.append(article)
+    env = processes.service_env(CELERY_BROKER_URL=redis_broker, SLOW_GROUPING_SECONDS="2")
+    logs = [tmp_path / "first.log", tmp_path / "second.log"]
+    with (
+        processes.celery_worker(env, logs[0], queues="matching", name="first", app="tests.slow_grouping_worker"),
+        processes.celery_worker(env, logs[1], queues="matching", name="second", app="tests.slow_grouping_worker"),
+    ):
+        processes.wait_for(
+            lambda: all("ready" in log.read_text(errors="replace") for log in logs), timeout=60, what="both workers"
+        )
+        with Connection(redis_broker) as broker:
+            for article in articles:
+                tasks.article_match.apply_async((article.pk,), connection=broker)
+        for article in articles:
+            wait_until_finished(article, what="both articles to be grouped")
+
+    # Each worker grouped one of the claims, at the same moment; the lock made them agree.
+    assert [tasks_done(log) for log in logs] == [{"article_match"}, {"article_match"}]
+    claims = list(Claim.objects.filter(article__in=articles))
+    assert len({claim.group_id for claim in claims}) == 1
+    assert sorted(claim.grouping["how"] for claim in claims) == ["founded", "wording"]
