@@ -77,6 +77,8 @@ def sweep() -> None:
         stuck_after=dt.timedelta(seconds=settings.SWEEP_STUCK_AFTER),
         give_up_after=dt.timedelta(seconds=settings.SWEEP_GIVE_UP_AFTER),
     )
+    # Deleted articles take their claims with them, and may leave a group empty.
+    services.groups_prune()
 
 
 @shared_task(**RETRY)

@@ -254,6 +254,10 @@ EMBEDDING_PARALLEL = env.int("EMBEDDING_PARALLEL", default=_CORES)
 # request or task (gunicorn.conf.py, claims/tasks.py).
 EMBEDDING_WARM_UP = env.bool("EMBEDDING_WARM_UP", default=True)
 MATCH_TOP_K = env.int("MATCH_TOP_K", default=5)
+# Each matched claim joins the group of the claims that say the same thing
+# (claims/services/groups.py); off, every claim stands alone (bench/e2e.py
+# measures the pipeline both ways).
+CLAIM_GROUPING = env.bool("CLAIM_GROUPING", default=True)
 # Tiers on the cosine similarity of all-MiniLM-L6-v2, calibrated on ClaimMatch
 # pairs and on CheckThat train+dev queries against their nearest wrong fact-check
 # (python manage.py calibrate_thresholds): "likely" keeps precision about 0.9 on

@@ -33,6 +33,7 @@ from claims.services.groups import (
     group_split,
     group_verdict,
     groups_merge,
+    groups_prune,
 )
 from claims.services.imports import IMPORT_REJECTED_KEPT, import_job_create, import_job_fail, import_job_run
 from claims.services.matching import (
@@ -115,6 +116,7 @@ __all__ = [
     "group_split",
     "group_verdict",
     "groups_merge",
+    "groups_prune",
     "import_job_create",
     "import_job_fail",
     "import_job_run",

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Count, F, Max, Min
 from django.utils import timezone
 from pgvector.django import CosineDistance
 
@@ -204,7 +204,9 @@ def _join(claim: Claim, group: ClaimGroup, evidence: Evidence) -> None:
 
 
 def claims_group(*, claims: Sequence[Claim]) -> list[ClaimGroup]:
-    """Group each of an article's matched claims, in order."""
+    """Group each of an article's matched claims, in order (unless CLAIM_GROUPING is off)."""
+    if not settings.CLAIM_GROUPING:
+        return []
     return [claim_group(claim=claim) for claim in claims if claim.embedding is not None]
 
 
@@ -221,26 +223,29 @@ def _host(url: str) -> str:
 def group_refresh(*, group: ClaimGroup) -> ClaimGroup:
     """Recount a group from its members and choose its representative (the most
     check-worthy member, the earliest on ties); an empty group is deleted."""
-    members = list(
-        Claim.objects.filter(group=group)
-        .select_related("article")
-        .only("pk", "checkworthiness", "created", "article__url")
-    )
-    if not members:
+    members = Claim.objects.filter(group=group)
+    representative = members.order_by("-checkworthiness", "created", "pk").only("pk", "checkworthiness").first()
+    if representative is None:
         group.delete()
         return group
-    representative = min(members, key=lambda c: (-c.checkworthiness, c.created, c.pk))
+    figures = members.aggregate(
+        claims=Count("pk"), articles=Count("article", distinct=True), first=Min("created"), last=Max("created")
+    )
+    hosts = {_host(url) for url in members.exclude(article__url="").values_list("article__url", flat=True).distinct()}
+    hosts |= set(Appearance.objects.filter(article__claims__group=group).values_list("host", flat=True).distinct())
     group.representative = representative
-    group.claim_count = len(members)
-    group.article_count = len({c.article_id for c in members})
-    hosts = {_host(c.article.url) for c in members if c.article.url}
-    hosts |= set(Appearance.objects.filter(article__in={c.article_id for c in members}).values_list("host", flat=True))
+    group.claim_count, group.article_count = figures["claims"], figures["articles"]
     group.source_count = len(hosts - {""})
     group.checkworthiness = representative.checkworthiness
-    group.first_seen = min(c.created for c in members)
-    group.last_seen = max(c.created for c in members)
+    group.first_seen, group.last_seen = figures["first"], figures["last"]
     group.save()
     return group
+
+
+def groups_prune() -> int:
+    """Delete the groups whose every member went with its article."""
+    deleted, _ = ClaimGroup.objects.filter(members__isnull=True).delete()
+    return deleted
 
 
 @transaction.atomic

@@ -45,7 +45,7 @@ class Command(BaseCommand):
         parser.add_argument("--queries", type=Path, required=True, help="TSV: id<TAB>text (CheckThat! 2A train).")
         parser.add_argument("--qrels", type=Path, required=True, help="TREC qrels of those queries.")
         parser.add_argument("--precision", type=float, default=0.95, help="Pairwise precision the threshold keeps.")
-        parser.add_argument("--reference-min-score", type=float, default=3.0)
+        parser.add_argument("--reference-min-score", type=float, default=3.5)
         parser.add_argument("--reference-min-cosine", type=float, default=0.3)
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--out", type=Path, default=grouping.MODEL_PATH)
