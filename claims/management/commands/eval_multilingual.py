@@ -57,7 +57,12 @@ CONFIGS: dict[str, dict | tuple[dict, dict]] = {
     # scored by e5 alone instead of taking their floor.
     "hybrid + e5 0.33, ref lang": _w(dense=1 / 3, lexical=1 / 3, e5=1 / 3),
     "lang: hybrid + e5 0.33, ref lang | e5": (_w(dense=1 / 3, lexical=1 / 3, e5=1 / 3), _w(e5=1)),
+    # English fact-checks ranked exactly as shipped, the others by e5 alone.
+    "hybrid, e5 for other-language refs": _w(dense=0.5, lexical=0.5),
+    "lang: hybrid, e5 for other-language refs | e5": (_w(dense=0.5, lexical=0.5), _w(e5=1)),
 }
+# Configs whose English side scores other-language fact-checks with e5 alone.
+E5_FOR_FOREIGN = ("hybrid, e5 for other-language refs", "lang: hybrid, e5 for other-language refs | e5")
 ENGLISH_ONLY = ("dense", "lexical")
 
 
@@ -72,21 +77,29 @@ def standardise(scores: dict[int, float]) -> tuple[dict[int, float], float]:
 
 
 def fuse(
-    lists: dict[str, dict[int, float]], weights: dict[str, float], foreign: set[int] | frozenset = frozenset()
+    lists: dict[str, dict[int, float]],
+    weights: dict[str, float],
+    foreign: set[int] | frozenset = frozenset(),
+    foreign_weights: dict[str, float] | None = None,
 ) -> list[int]:
     """Reference pks, best first, by the weighted sum of z-scores (ties by pk).
 
-    A pk in `foreign` (a fact-check not in English) is scored by the lists
-    that can see its language only, their weights scaled to sum to one."""
-    used = {name: standardise(lists[name]) for name, weight in weights.items() if weight}
-    pool = set().union(*(lists[name].keys() for name in used))
-    seeing = {name: w for name, w in weights.items() if w and name not in ENGLISH_ONLY}
-    total = sum(seeing.values())
+    A pk in `foreign` (a fact-check not in English) is scored with
+    `foreign_weights`, by default the lists of `weights` that can see its
+    language (not ENGLISH_ONLY), their weights scaled to sum to one."""
+    if foreign_weights is None:
+        seeing = {name: w for name, w in weights.items() if w and name not in ENGLISH_ONLY}
+        total = sum(seeing.values()) or 1.0
+        foreign_weights = {name: w / total for name, w in seeing.items()}
+    if not foreign:
+        foreign_weights = {}
+    names = {name for name, w in (*weights.items(), *foreign_weights.items()) if w}
+    used = {name: standardise(lists[name]) for name in names}
+    pool = set().union(*(lists[name].keys() for name in names))
 
     def score(pk: int) -> float:
-        if pk in foreign and total:
-            return sum(w / total * used[n][0].get(pk, used[n][1]) for n, w in seeing.items())
-        return sum(weights[n] * z.get(pk, floor) for n, (z, floor) in used.items())
+        chosen = foreign_weights if pk in foreign else weights
+        return sum(w * used[n][0].get(pk, used[n][1]) for n, w in chosen.items() if w)
 
     fused = {pk: score(pk) for pk in pool}
     return sorted(fused, key=lambda pk: (-fused[pk], pk))
@@ -126,7 +139,7 @@ class Command(BaseCommand):
             help="Another query set, e.g. devtest=Q.tsv:QRELS.tsv.",
         )
         parser.add_argument("--lists", default="dense,lexical,e5,use", help="Candidate lists to compute.")
-        parser.add_argument("--configs", help="Comma-separated names from CONFIGS (default: all that can run).")
+        parser.add_argument("--configs", help="Names from CONFIGS separated by ';' (default: all that can run).")
         parser.add_argument(
             "--cache",
             type=Path,
@@ -203,15 +216,16 @@ class Command(BaseCommand):
         return loaded
 
     def configs(self, names: str | None, lists: list[str]) -> dict:
-        def needs(config) -> set[str]:
+        def needs(config_name, config) -> set[str]:
             parts = config if isinstance(config, tuple) else (config,)
-            return {name for part in parts for name, weight in part.items() if weight}
+            found = {name for part in parts for name, weight in part.items() if weight}
+            return found | ({"e5"} if config_name in E5_FOR_FOREIGN else set())
 
         if names:
-            picked = {name.strip(): CONFIGS[name.strip()] for name in names.split(",") if name.strip() in CONFIGS}
+            picked = {name.strip(): CONFIGS[name.strip()] for name in names.split(";") if name.strip() in CONFIGS}
         else:
             picked = dict(CONFIGS)
-        return {name: config for name, config in picked.items() if needs(config) <= set(lists)}
+        return {name: config for name, config in picked.items() if needs(name, config) <= set(lists)}
 
     def evaluate(self, corpora, query_sets, lists, configs, cache, calibrate) -> dict:
         from claims import services
@@ -245,11 +259,16 @@ class Command(BaseCommand):
             for config_name, config in configs.items():
                 rankings = {}
                 for qid in texts:
-                    weights = config
-                    if isinstance(config, tuple):
-                        weights = config[0] if languages[qid] == "en" else config[1]
-                    foreign = refs["foreign"] if "ref lang" in config_name else frozenset()
-                    rankings[qid] = [external[pk] for pk in fuse(candidates[qid], weights, foreign)[:10]]
+                    # An undetermined language takes the English path: the corpus is English.
+                    english_path = not isinstance(config, tuple) or languages[qid] in ("en", "und")
+                    weights = config if not isinstance(config, tuple) else config[0 if english_path else 1]
+                    foreign, foreign_weights = frozenset(), None
+                    if "ref lang" in config_name:
+                        foreign = refs["foreign"]
+                    if config_name in E5_FOR_FOREIGN and english_path:
+                        foreign, foreign_weights = refs["foreign"], _w(e5=1)
+                    ranked = fuse(candidates[qid], weights, foreign, foreign_weights)
+                    rankings[qid] = [external[pk] for pk in ranked[:10]]
                 table[config_name] = metrics(rankings, judged)
             detected = [languages[q] for q in texts]
             report["sets"][set_name] = {"languages": {c: detected.count(c) for c in sorted(set(detected))}, **table}
