@@ -133,7 +133,9 @@ def verdict_publish(request: Request, verdict_id: int) -> Response:
 )
 @api_view(["GET"])
 def verdict_claimreview(request: Request, verdict_id: int) -> Response:
-    found = get_object_or_404(Verdict.objects.published().select_related("claim__article"), pk=verdict_id)
+    found = get_object_or_404(
+        Verdict.objects.published().select_related("claim__article", "claim__group", "group"), pk=verdict_id
+    )
     return Response(claimreview.claimreview(found, base_url=request.build_absolute_uri("/")))
 
 
@@ -148,7 +150,8 @@ def verdict_claimreview(request: Request, verdict_id: int) -> Response:
 def claimreview_feed(request: Request) -> Response:
     valid(PageInput, request.query_params)
     paginator = NewestFirst()
-    page = paginator.paginate_queryset(Verdict.objects.published().select_related("claim__article"), request, view=None)
+    published = Verdict.objects.published().select_related("claim__article", "claim__group", "group")
+    page = paginator.paginate_queryset(published, request, view=None)
     links = [f'<{url}>; rel="{rel}"' for rel, url in (("next", paginator.get_next_link()),) if url]
     links += [f'<{url}>; rel="prev"' for url in (paginator.get_previous_link(),) if url]
     headers = {"Link": ", ".join(links)} if links else {}
