@@ -21,6 +21,7 @@ urlpatterns = [
     path("verdicts", verdicts.verdict_list, name="verdicts"),
     path("verdicts/<int:verdict_id>", verdicts.verdict, name="verdict-detail"),
     path("verdicts/<int:verdict_id>/publish", verdicts.verdict_publish, name="verdict-publish"),
+    path("verdicts/<int:verdict_id>/withdraw", verdicts.verdict_withdraw, name="verdict-withdraw"),
     path("verdicts/<int:verdict_id>/claimreview", verdicts.verdict_claimreview, name="verdict-claimreview"),
     path("claimreview", verdicts.claimreview_feed, name="claimreview-feed"),
     path("references", references.references, name="references"),

@@ -1,4 +1,4 @@
-"""Verdicts: give, change and publish them; ClaimReview JSON-LD of the published ones."""
+"""Verdicts: give, change, publish and withdraw them; ClaimReview JSON-LD of the published ones."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from claims.api.common import PageInput, errors, location, page_of, valid
 from claims.api.pagination import NewestFirst, paginate
 from claims.api.permissions import IsEditor
 from claims.models import Claim, Verdict
-from claims.services import claimreview
+from claims.services import claimreview, review
 
 # --- Verdicts --------------------------------------------------------------------------
 
@@ -124,6 +124,21 @@ def verdict_update(request: Request, found: Verdict) -> Response:
 def verdict_publish(request: Request, verdict_id: int) -> Response:
     found = get_object_or_404(Verdict.objects.select_related("reviewer", "claim"), pk=verdict_id)
     return Response(VerdictOutput(services.verdict_publish(verdict=found, editor=request.user)).data)
+
+
+@extend_schema(
+    operation_id="verdicts_withdraw",
+    summary="Withdraw a published verdict (editor); withdrawing twice changes nothing",
+    description="It leaves the ClaimReview feed, and its reference (the desk's own verdict) leaves the corpus, "
+    "so no new claim is matched against it. The verdict itself stays, unpublished.",
+    request=None,
+    responses={200: VerdictOutput, **errors(404)},
+)
+@api_view(["POST"])
+@permission_classes([IsEditor])
+def verdict_withdraw(request: Request, verdict_id: int) -> Response:
+    found = get_object_or_404(Verdict.objects.select_related("reviewer", "claim"), pk=verdict_id)
+    return Response(VerdictOutput(review.verdict_withdraw(verdict=found, editor=request.user)).data)
 
 
 @extend_schema(
