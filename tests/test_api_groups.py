@@ -103,6 +103,14 @@ def test_it_lists_groups_in_each_sort_order(reviewer_api, desk):
     assert row["representative"]["best_score"] > 0.7
 
 
+def test_it_lists_a_page_of_groups_in_a_few_queries(reviewer_api, reviewer, desk, django_assert_max_num_queries):
+    for group in ClaimGroup.objects.all():
+        services.verdict_record(claim=group.representative, reviewer=reviewer, rating="True")
+    # The token, the page, its groups and their verdicts: not one query per group.
+    with django_assert_max_num_queries(6):
+        assert len(_ids(reviewer_api)) == 4
+
+
 def test_it_filters_groups_as_the_queue_does(reviewer_api, desk):
     assert set(_ids(reviewer_api, article=desk["repeat"].pk)) == {desk["group"].pk}
     first = {desk["group"].pk, desk["troops"].group_id, desk["pact"].group_id}
