@@ -398,7 +398,7 @@ gets 403.
 400 the request does not match this schema (`fields` names what is wrong);
 401 no or bad token; 403 the role does not allow it; 404 no such thing;
 405 wrong method; 409 someone changed the claim since you read it (`expected_version`
-is stale) or the thing already exists; 413 the body or file is too large;
+is stale), the thing already exists, or two groups to merge both have a verdict; 413 the body or file is too large;
 415 wrong content type; 422 the request matches the schema but cannot be acted on
 (an unknown rating, an assignee who is not a reviewer, a URL that may not be fetched,
 a page with no article text); 429 too many requests (see `Retry-After`);
@@ -406,8 +406,19 @@ a page with no article text); 429 too many requests (see `Retry-After`);
 
 **Lists** use cursor pagination: follow `next` until it is null.
 
+**Claim groups.** The same claim repeated across articles is one group, checked once:
+a verdict on any member holds for every member, present and future. `/api/groups` lists
+them in the desk's queue order; a group's page says why each member joined (the
+score and the number check: "400 to 0" never joins "397 to 0"). Reviewers may take a
+claim out of a group or merge groups. A published verdict becomes a reference, and a
+match to one of the desk's own verdicts comes first, with `own: true`.
+
 **Webhooks** are POSTed as JSON with `X-Factcheck-Signature: sha256=<hex>`, the
-HMAC-SHA256 of the raw body keyed with the subscription's secret.""",
+HMAC-SHA256 of the raw body keyed with the subscription's secret, and the event's name
+in `X-Factcheck-Event`. The events: `article.done` (an article's claims are extracted
+and matched), `verdict.published`, and `claim.repeated`: a claim joined a group whose
+verdict is already published (a debunked claim turning up again); its `data` holds the
+claim (`id`, `text`, `article`, `group`) and the group's `verdict`.""",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
@@ -417,6 +428,7 @@ HMAC-SHA256 of the raw body keyed with the subscription's secret.""",
         "ImportJobStatusEnum": "claims.models.ImportJob.Status",
         "ClaimKindEnum": "claims.models.Claim.Kind",
         "SourceKindEnum": "claims.models.Source.Kind",
+        "MatchNumbersEnum": "claims.models.Match.Numbers",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from claims import services
-from claims.models import Article, Claim, ImportJob, Match, Reference, Source, WebhookSubscription
+from claims.models import Article, Claim, ClaimGroup, ImportJob, Match, Reference, Source, WebhookSubscription
 from claims.services import fetch
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +38,7 @@ def test_it_serves_a_valid_openapi_3_schema():
     assert schema["openapi"].startswith("3.")
     operations = {op["operationId"] for path in schema["paths"].values() for op in path.values()}
     assert {"articles_submit", "match_batch", "verdicts_publish", "references_import", "webhooks_create"} <= operations
+    assert {"groups_list", "groups_retrieve", "groups_split", "groups_merge", "verdicts_withdraw"} <= operations
     # Limits are stated in the schema, not only enforced.
     components = schema["components"]["schemas"]
     assert components["MatchBatchInputRequest"]["properties"]["texts"]["maxItems"] == 100
@@ -160,6 +161,13 @@ def seeded(editor, reviewer, demo_references) -> dict[str, int]:
     )
     reference = Reference.objects.order_by("pk").first()
     match = Match.objects.create(claim=claim, reference=reference, score=0.9, rank=1)
+    # A group of two, so that a split can succeed; the verdict makes it one with a verdict.
+    repeat = Claim.objects.create(
+        article=article, text="The parliament voted 397 to 0.", start=30, end=60, status=Claim.Status.MATCHED
+    )
+    group = ClaimGroup.objects.create(representative=claim, claim_count=2)
+    Claim.objects.filter(pk__in=[claim.pk, repeat.pk]).update(group=group, grouping={"how": "founded"})
+    claim.refresh_from_db()
     verdict = services.verdict_record(claim=claim, reviewer=reviewer, rating="True", note="Checked.")
     services.verdict_publish(verdict=verdict, editor=editor)
     job = ImportJob.objects.create(format="jsonl", data=b"{}", created_by=editor)
@@ -174,6 +182,7 @@ def seeded(editor, reviewer, demo_references) -> dict[str, int]:
         "job_id": job.pk,
         "webhook_id": hook.pk,
         "source_id": source.pk,
+        "group_id": group.pk,
     }
 
 
@@ -265,5 +274,5 @@ def test_it_survives_schemathesis_on_every_operation(editor, seeded, wsgi_app, s
             f"\nschemathesis: {operations} operations, {cases} cases, {len(failures)} failures "
             f"in {time.monotonic() - started:.0f}s; statuses {dict(sorted(statuses.items()))}"
         )
-    assert operations >= 28
+    assert operations >= 39
     assert not failures, "\n\n".join(failures)

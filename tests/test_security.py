@@ -62,6 +62,7 @@ EDITOR = {
     "claims:reference-edit",
     "api:claim-assign",
     "api:verdict-publish",
+    "api:verdict-withdraw",
     "api:references-import",
     "api:imports",
     "api:import-detail",

@@ -29,13 +29,20 @@ class ComparisonOutput(serializers.Serializer):
     detail = serializers.CharField()
 
 
+OWN_HELP = "The reference is one of the desk's own published verdicts; those that match come first."
+
+
 class MatchOutput(serializers.ModelSerializer):
     reference = ReferenceOutput()
     comparisons = ComparisonOutput(many=True)
+    own = serializers.SerializerMethodField(help_text=OWN_HELP)
 
     class Meta:
         model = Match
-        fields = ["id", "rank", "score", "numbers", "comparisons", "decision", "reference"]
+        fields = ["id", "rank", "score", "numbers", "comparisons", "decision", "own", "reference"]
+
+    def get_own(self, match: Match) -> bool:
+        return match.reference.verdict_id is not None
 
 
 class MatchDecisionInput(serializers.Serializer):
@@ -47,7 +54,7 @@ class ClaimOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Claim
-        fields = ["id", "text", "start", "end", "kind", "checkworthiness", "status", "slots", "matches"]
+        fields = ["id", "text", "start", "end", "kind", "checkworthiness", "status", "slots", "group", "matches"]
 
 
 class VerdictOutput(serializers.ModelSerializer):
@@ -62,6 +69,7 @@ class VerdictOutput(serializers.ModelSerializer):
         fields = [
             "id",
             "claim",
+            "group",
             "claim_version",
             "reviewer",
             "rating",
@@ -91,6 +99,7 @@ class ClaimSummaryOutput(serializers.ModelSerializer):
             "kind",
             "status",
             "checkworthiness",
+            "group",
             "assignee",
             "version",
             "numbers_differ",
@@ -120,6 +129,7 @@ class ClaimDetailOutput(serializers.ModelSerializer):
             "status",
             "checkworthiness",
             "slots",
+            "group",
             "assignee",
             "version",
             "matches",

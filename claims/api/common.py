@@ -1,8 +1,8 @@
 """What every API operation shares: the error shape, input validation, pagination
 schemas, throttle scopes and the editor-writes permission.
 
-Each resource has its own module (articles, claims, matching, references,
-verdicts, webhooks) holding its explicit input and output serializers and one
+Each resource has its own module (articles, claims, groups, matching, references,
+sources, verdicts, webhooks) holding its explicit input and output serializers and one
 small function per operation: parse, call a service, serialise. Where one URL
 takes several methods, a dispatcher decorated with `@api_view` hands each method
 to its own operation function; the schema, permissions and throttle scope are
@@ -70,7 +70,7 @@ ERROR_DESCRIPTIONS = {
     403: "The token's user has no role that allows this.",
     404: "Not found.",
     405: "Method not allowed.",
-    409: "Conflict: the claim changed since you read it, or the thing exists already.",
+    409: "Conflict: the claim changed since you read it, the thing exists already, or two groups have verdicts.",
     413: "The body or file is too large.",
     415: "Unsupported content type.",
     422: "Well-formed, but it cannot be acted on; see `code` and `message`.",

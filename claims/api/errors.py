@@ -39,6 +39,8 @@ def exception_handler(exc, context):
     if isinstance(exc, InvalidInput):
         if exc.code == "too_large":
             return Response(error_body(exc.code, exc.message, exc.fields), status=413)
+        if exc.code == "conflict":  # e.g. merging two groups that both have a verdict
+            return Response(error_body(exc.code, exc.message, exc.fields), status=status.HTTP_409_CONFLICT)
         code = "unprocessable" if exc.code == "invalid" else exc.code
         return Response(error_body(code, exc.message, exc.fields), status=422)
     if isinstance(exc, FetchError):

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from claims import services
-from claims.api.claims import ComparisonOutput
+from claims.api.claims import OWN_HELP, ComparisonOutput
 from claims.api.common import errors, throttle, valid
 from claims.api.references import ReferenceOutput
 from claims.models import Match
@@ -32,8 +32,9 @@ class MatchResultOutput(serializers.Serializer):
     rank = serializers.IntegerField()
     score = serializers.FloatField()
     tier = serializers.ChoiceField(choices=["likely", "possible", "unlikely"])
-    numbers = serializers.ChoiceField(choices=Match.Numbers.values)
+    numbers = serializers.ChoiceField(choices=Match.Numbers.choices)
     comparisons = ComparisonOutput(many=True)
+    own = serializers.BooleanField(help_text=OWN_HELP)
     reference = ReferenceOutput()
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from claims.api import articles, claims, matching, references, sources, verdicts, webhooks
+from claims.api import articles, claims, groups, matching, references, sources, verdicts, webhooks
 
 app_name = "api"
 
@@ -11,12 +11,17 @@ urlpatterns = [
     path("claims/<int:claim_id>", claims.claim_detail, name="claim-detail"),
     path("claims/<int:claim_id>/assign", claims.claim_assign, name="claim-assign"),
     path("claims/<int:claim_id>/verdicts", verdicts.verdict_create, name="claim-verdicts"),
+    path("groups", groups.group_list, name="groups"),
+    path("groups/merge", groups.groups_merge, name="groups-merge"),
+    path("groups/<int:group_id>", groups.group_detail, name="group-detail"),
+    path("groups/<int:group_id>/split", groups.group_split, name="group-split"),
     path("matches/<int:match_id>/decision", claims.match_decide, name="match-decision"),
     path("match", matching.match, name="match"),
     path("match/batch", matching.match_batch, name="match-batch"),
     path("verdicts", verdicts.verdict_list, name="verdicts"),
     path("verdicts/<int:verdict_id>", verdicts.verdict, name="verdict-detail"),
     path("verdicts/<int:verdict_id>/publish", verdicts.verdict_publish, name="verdict-publish"),
+    path("verdicts/<int:verdict_id>/withdraw", verdicts.verdict_withdraw, name="verdict-withdraw"),
     path("verdicts/<int:verdict_id>/claimreview", verdicts.verdict_claimreview, name="verdict-claimreview"),
     path("claimreview", verdicts.claimreview_feed, name="claimreview-feed"),
     path("references", references.references, name="references"),

@@ -1,4 +1,4 @@
-"""Verdicts: give, change and publish them; ClaimReview JSON-LD of the published ones."""
+"""Verdicts: give, change, publish and withdraw them; ClaimReview JSON-LD of the published ones."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from claims.api.common import PageInput, errors, location, page_of, valid
 from claims.api.pagination import NewestFirst, paginate
 from claims.api.permissions import IsEditor
 from claims.models import Claim, Verdict
-from claims.services import claimreview
+from claims.services import claimreview, review
 
 # --- Verdicts --------------------------------------------------------------------------
 
@@ -127,13 +127,30 @@ def verdict_publish(request: Request, verdict_id: int) -> Response:
 
 
 @extend_schema(
+    operation_id="verdicts_withdraw",
+    summary="Withdraw a published verdict (editor); withdrawing twice changes nothing",
+    description="It leaves the ClaimReview feed, and its reference (the desk's own verdict) leaves the corpus, "
+    "so no new claim is matched against it. The verdict itself stays, unpublished.",
+    request=None,
+    responses={200: VerdictOutput, **errors(404)},
+)
+@api_view(["POST"])
+@permission_classes([IsEditor])
+def verdict_withdraw(request: Request, verdict_id: int) -> Response:
+    found = get_object_or_404(Verdict.objects.select_related("reviewer", "claim"), pk=verdict_id)
+    return Response(VerdictOutput(review.verdict_withdraw(verdict=found, editor=request.user)).data)
+
+
+@extend_schema(
     operation_id="verdicts_claimreview",
     summary="The schema.org ClaimReview JSON-LD of a published verdict",
     responses={200: OpenApiResponse(response=OpenApiTypes.OBJECT), **errors(404)},
 )
 @api_view(["GET"])
 def verdict_claimreview(request: Request, verdict_id: int) -> Response:
-    found = get_object_or_404(Verdict.objects.published().select_related("claim__article"), pk=verdict_id)
+    found = get_object_or_404(
+        Verdict.objects.published().select_related("claim__article", "claim__group", "group"), pk=verdict_id
+    )
     return Response(claimreview.claimreview(found, base_url=request.build_absolute_uri("/")))
 
 
@@ -148,7 +165,8 @@ def verdict_claimreview(request: Request, verdict_id: int) -> Response:
 def claimreview_feed(request: Request) -> Response:
     valid(PageInput, request.query_params)
     paginator = NewestFirst()
-    page = paginator.paginate_queryset(Verdict.objects.published().select_related("claim__article"), request, view=None)
+    published = Verdict.objects.published().select_related("claim__article", "claim__group", "group")
+    page = paginator.paginate_queryset(published, request, view=None)
     links = [f'<{url}>; rel="{rel}"' for rel, url in (("next", paginator.get_next_link()),) if url]
     links += [f'<{url}>; rel="prev"' for url in (paginator.get_previous_link(),) if url]
     headers = {"Link": ", ".join(links)} if links else {}

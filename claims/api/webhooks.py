@@ -21,7 +21,10 @@ from claims.models import WebhookSubscription
 class WebhookInput(serializers.Serializer):
     url = serializers.URLField(max_length=2000, help_text="http or https, at a public address.")
     events = serializers.ListField(
-        child=serializers.ChoiceField(choices=WebhookSubscription.Event.values), min_length=1, max_length=10
+        child=serializers.ChoiceField(choices=WebhookSubscription.Event.values),
+        min_length=1,
+        max_length=10,
+        help_text="; ".join(f"{event.value}: {event.label.lower()}" for event in WebhookSubscription.Event) + ".",
     )
 
 

@@ -7,12 +7,13 @@ polling both record appearances through it.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from urllib.parse import urldefrag
 
 import courlan
 from django.db import IntegrityError, transaction
 
-from claims.models import Appearance, Article, Source, url_host
+from claims.models import Appearance, Article, Claim, ClaimGroup, Source, url_host
 
 
 def url_canonical(url: str) -> str:
@@ -50,3 +51,45 @@ def article_known(*urls: str) -> Article | None:
     if seen is not None:
         return seen.article
     return Article.objects.filter(url__in=wanted).order_by("pk").first()
+
+
+@dataclass
+class Sighting:
+    """One place a group's claim was seen: an article, at its own URL or at
+    another outlet's."""
+
+    article: int
+    url: str
+    host: str
+    title: str
+    publisher: str
+    published: dt.date | None
+
+
+def group_appearances(*, group: ClaimGroup) -> list[Sighting]:
+    """Every place the group's claim appeared, one per URL: each member's
+    article at its own URL and wherever else it was seen, in the order the
+    desk learnt of them. An article with no URL and no appearance is one entry."""
+    articles = (
+        Article.objects.filter(pk__in=Claim.objects.filter(group=group).values("article"))
+        .prefetch_related("appearances")
+        .only("pk", "url", "title", "published")
+        .order_by("created", "pk")
+    )
+    seen: dict[str, Sighting] = {}
+    for article in articles:
+        sightings = [
+            Sighting(article.pk, a.url, a.host, article.title, a.publisher, a.published or article.published)
+            for a in article.appearances.all()
+        ]
+        if article.url or not sightings:
+            own = Sighting(article.pk, article.url, url_host(article.url), article.title, "", article.published)
+            sightings.insert(0, own)
+        for sighting in sightings:
+            key = url_canonical(sighting.url) if sighting.url else f"article:{article.pk}"
+            known = seen.setdefault(key, sighting)
+            # The same page reported twice (an article's own URL is usually an
+            # appearance too): keep what either knew.
+            known.publisher = known.publisher or sighting.publisher
+            known.published = known.published or sighting.published
+    return list(seen.values())

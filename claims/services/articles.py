@@ -25,7 +25,7 @@ from claims.services import enqueue, fetch
 from claims.services.appearances import appearance_record
 from claims.services.errors import InvalidInput
 from claims.services.groups import claims_group
-from claims.services.matching import numbers_compare, reference_candidates
+from claims.services.matching import match_tier, numbers_compare, own_verdicts_first, reference_candidates
 from claims.services.webhooks import article_event, webhooks_notify
 
 logger = logging.getLogger(__name__)
@@ -265,20 +265,33 @@ def article_match(*, article: Article, top_k: int | None = None) -> int:
     claims = list(article.claims.filter(embedding__isnull=False))
     new_matches: list[Match] = []
     for claim in claims:
-        results = reference_candidates(text=claim.text, vector=claim.embedding, top_k=top_k)
-        for rank, found in enumerate(results, start=1):
+        suggested = []
+        for found in reference_candidates(text=claim.text, vector=claim.embedding, top_k=top_k):
             comparisons, summary = numbers_compare(claim_slots=claim.slots, reference_slots=found.reference.slots)
-            new_matches.append(
+            suggested.append(
                 Match(
                     claim=claim,
                     reference=found.reference,
                     score=found.cosine,
                     fused=found.fused,
-                    rank=rank,
                     comparisons=comparisons,
                     numbers=summary,
                 )
             )
+        # The claim's rank-1 match is the newsroom's own verdict when one matches.
+        ordered = own_verdicts_first(
+            suggested,
+            own=lambda match: match.reference.verdict_id is not None,
+            tier=lambda match: match_tier(
+                score=match.score,
+                numbers=match.numbers,
+                likely=settings.MATCH_LIKELY_THRESHOLD,
+                possible=settings.MATCH_POSSIBLE_THRESHOLD,
+            ),
+        )
+        for rank, match in enumerate(ordered, start=1):
+            match.rank = rank
+        new_matches += ordered
     with transaction.atomic():
         # Re-matching replaces the suggestions but keeps a reviewer's decisions.
         Match.objects.filter(claim__in=claims, decision=Match.Decision.PENDING).delete()

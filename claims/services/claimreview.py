@@ -1,13 +1,17 @@
 """schema.org ClaimReview JSON-LD for published verdicts, with the fields Google's
 Fact Check tools require (claimReviewed, reviewRating.alternateName, url) and
-recommend (author, datePublished, itemReviewed with its appearances)."""
+recommend (author, datePublished, itemReviewed with its appearances: every
+article and outlet that carried the claim's group)."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.conf import settings
 from django.urls import reverse
 
 from claims.models import Article, Match, Verdict
+from claims.services.appearances import group_appearances
 
 
 def appearances(verdict: Verdict) -> list[Article]:
@@ -20,6 +24,31 @@ def appearances(verdict: Verdict) -> list[Article]:
         claims__matches__reference__in=confirmed_refs, claims__matches__decision=Match.Decision.CONFIRMED
     )
     return list((Article.objects.filter(pk=claim.article_id) | others).distinct().order_by("pk"))
+
+
+def item_appearances(verdict: Verdict) -> list[dict]:
+    """`itemReviewed.appearance`: for a grouped claim, every place the group's
+    claim was seen (each member's article and every outlet that carried it);
+    otherwise the articles of appearances()."""
+    group = verdict.group or verdict.claim.group
+    if group is None:
+        return [_creative_work(url=a.url, headline=a.title) for a in appearances(verdict)]
+    return [
+        _creative_work(url=s.url, headline=s.title, published=s.published, publisher=s.publisher)
+        for s in group_appearances(group=group)
+    ]
+
+
+def _creative_work(*, url: str, headline: str, published: dt.date | None = None, publisher: str = "") -> dict:
+    work: dict = {"@type": "CreativeWork"}
+    if url:
+        work["url"] = url
+    work["headline"] = headline
+    if published is not None:
+        work["datePublished"] = published.isoformat()
+    if publisher:
+        work["publisher"] = {"@type": "Organization", "name": publisher}
+    return work
 
 
 def rating_value(rating: str) -> tuple[int, int, int]:
@@ -55,12 +84,7 @@ def claimreview(verdict: Verdict, *, base_url: str) -> dict:
         "itemReviewed": {
             "@type": "Claim",
             "datePublished": claim.article.published.isoformat() if claim.article.published else None,
-            "appearance": [
-                {"@type": "CreativeWork", "url": article.url, "headline": article.title}
-                if article.url
-                else {"@type": "CreativeWork", "headline": article.title}
-                for article in appearances(verdict)
-            ],
+            "appearance": item_appearances(verdict),
         },
     }
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from django.conf import settings
 
@@ -20,6 +21,8 @@ from claims.services.errors import InvalidInput
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class MatchResult:
@@ -29,6 +32,7 @@ class MatchResult:
     tier: str
     numbers: str
     comparisons: list[dict] = field(default_factory=list)
+    own: bool = False  # the reference is one of the desk's own published verdicts
 
 
 def reference_candidates(*, text: str, vector, top_k: int, mode: str | None = None) -> list[retrieval.Candidate]:
@@ -49,6 +53,13 @@ def match_tier(*, score: float, numbers: str, likely: float, possible: float) ->
     if score >= possible:
         return "possible"
     return "unlikely"
+
+
+def own_verdicts_first(items: Sequence[T], *, own: Callable[[T], bool], tier: Callable[[T], str]) -> list[T]:
+    """`items` with the desk's own verdicts that plausibly match first: a
+    newsroom's own finding outranks another outlet's, but an unlikely one does
+    not push a real match down. Stable, so each part keeps its order."""
+    return sorted(items, key=lambda item: not (own(item) and tier(item) != "unlikely"))
 
 
 def numbers_compare(*, claim_slots: Mapping, reference_slots: Mapping) -> tuple[list[dict], str]:
@@ -142,19 +153,21 @@ def _match_results(
     likely = settings.MATCH_LIKELY_THRESHOLD if likely is None else likely
     possible = settings.MATCH_POSSIBLE_THRESHOLD if possible is None else possible
     results = []
-    for rank, (reference, score) in enumerate(found, 1):
+    for reference, score in found:
         comparisons, summary = numbers_compare(claim_slots=query_slots, reference_slots=reference.slots)
         results.append(
             MatchResult(
                 reference=reference,
                 score=round(score, 4),
-                rank=rank,
+                rank=0,
                 tier=match_tier(score=score, numbers=summary, likely=likely, possible=possible),
                 numbers=summary,
                 comparisons=comparisons,
+                own=reference.verdict_id is not None,
             )
         )
-    return results
+    ordered = own_verdicts_first(results, own=lambda r: r.own, tier=lambda r: r.tier)
+    return [replace(result, rank=rank) for rank, result in enumerate(ordered, 1)]
 
 
 def slots_of(text: str, found) -> dict:
