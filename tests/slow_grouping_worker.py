@@ -23,8 +23,8 @@ def slow_down_grouping(**kwargs) -> None:
 
     candidates = groups._candidates
 
-    def slow_candidates(claim):
-        found = candidates(claim)
+    def slow_candidates(claim, **kwargs):
+        found = candidates(claim, **kwargs)
         time.sleep(float(os.environ.get("SLOW_GROUPING_SECONDS", "2")))
         return found
 

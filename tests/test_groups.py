@@ -137,3 +137,16 @@ def test_it_leaves_a_regrouped_claim_where_it_is(demo):
     services.article_match(article=first)
     claim.refresh_from_db()
     assert claim.group_id == group
+
+
+def test_it_joins_a_repeat_to_the_group_of_the_desk_verdict_it_matches(demo, reviewer, editor):
+    troop = claim_with(demo[0], "3,000")
+    verdict = services.verdict_record(claim=troop, reviewer=reviewer, rating="Mostly true")
+    services.verdict_publish(verdict=verdict, editor=editor)
+    later = run_pipeline(
+        "South Korea's intelligence service said that about 3,000 North Korean soldiers were already in Russia.",
+        published=dt.date(2024, 10, 29),
+    )
+    again = claim_with(later, "3,000")
+    assert again.matches.get(rank=1).reference.verdict_id == verdict.pk, "the desk's own verdict comes first"
+    assert (again.group_id, again.grouping["how"]) == (troop.group_id, "reference")

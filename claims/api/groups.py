@@ -66,7 +66,7 @@ class GroupOutput(serializers.ModelSerializer):
 class KeptApartOutput(serializers.Serializer):
     group = serializers.IntegerField(help_text="A group it resembled.")
     member = serializers.IntegerField(help_text="The claim there whose numbers differ.")
-    score = serializers.FloatField()
+    cosine = serializers.FloatField(help_text="How close the two claims' embeddings are.")
     detail = serializers.CharField(help_text='Why, e.g. "400 to 0 vs 397 to 0".')
 
 

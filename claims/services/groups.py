@@ -57,7 +57,9 @@ class Evidence:
     note: str = ""
 
     def to_dict(self) -> dict:
-        return {key: value for key, value in asdict(self).items() if value not in ("", None, [])}
+        """What differs from the defaults: a founding member says only that."""
+        unset = asdict(Evidence(how=self.how))
+        return {key: value for key, value in asdict(self).items() if key == "how" or value != unset[key]}
 
 
 def _lock() -> None:
@@ -66,19 +68,31 @@ def _lock() -> None:
 
 
 def _best_reference(claim: Claim) -> Match | None:
-    """The claim's rank-1 match when it is confident enough to be evidence."""
+    """The claim's rank-1 match when it is confident enough to be evidence: a
+    reviewer confirmed it, the desk's own verdict in the "likely" tier, or a
+    ranking score and cosine past the calibrated floors."""
     model = grouping.model()
     match = claim.matches.filter(rank=1).select_related("reference").first()
     if match is None or match.decision == Match.Decision.REJECTED:
         return None
     if match.decision == Match.Decision.CONFIRMED:
         return match
+    if match.reference.verdict_id is not None and match.score >= settings.MATCH_LIKELY_THRESHOLD:
+        return match
     if (match.fused or 0.0) >= model.reference_min_score and match.score >= model.reference_min_cosine:
         return match
     return None
 
 
-def _candidates(claim: Claim) -> dict[int, tuple[Claim, float]]:
+def _own_verdict_group(best: Match | None) -> ClaimGroup | None:
+    """The group whose published verdict the claim's confident best match is:
+    the desk's own verdict, which stands for that group's claim."""
+    if best is None or best.reference.verdict_id is None:
+        return None
+    return ClaimGroup.objects.filter(verdicts=best.reference.verdict_id).first()
+
+
+def _candidates(claim: Claim, *, best: Match | None, own_group: ClaimGroup | None) -> dict[int, tuple[Claim, float]]:
     """Grouped claims that could say the same thing, each with its cosine: the
     nearest by embedding, and those whose best match is the same fact-check."""
     found: dict[int, tuple[Claim, float]] = {}
@@ -96,7 +110,9 @@ def _candidates(claim: Claim) -> dict[int, tuple[Claim, float]]:
         cosine = 1.0 - other.distance
         if cosine >= NEAREST_MIN_COSINE:
             found[other.pk] = (other, cosine)
-    best = _best_reference(claim)
+    if own_group is not None and own_group.representative_id and own_group.representative_id not in found:
+        representative = Claim.objects.defer("embedding").get(pk=own_group.representative_id)
+        found[representative.pk] = (representative, 0.0)
     if best is not None:
         sharing = (
             Claim.objects.filter(group__isnull=False, matches__rank=1, matches__reference=best.reference_id)
@@ -111,12 +127,23 @@ def _candidates(claim: Claim) -> dict[int, tuple[Claim, float]]:
 
 
 def _evidence(
-    claim: Claim, other: Claim, cosine: float, *, words: frozenset[str], best: Match | None
+    claim: Claim,
+    other: Claim,
+    cosine: float,
+    *,
+    words: frozenset[str],
+    best: Match | None,
+    own_group: ClaimGroup | None,
 ) -> Evidence | None:
     """The evidence that `claim` says what `other` says, or None."""
     model = grouping.model()
     features = grouping.pair_features(words, grouping.tokens(other.text), cosine)
     probability = model.probability(features)
+    if best is not None and own_group is not None and other.group_id == own_group.pk:
+        # Its best match is the desk's own verdict on this very group.
+        return Evidence(
+            how="reference", score=2.0, cosine=round(cosine, 4), member=other.pk, reference=best.reference.external_id
+        )
     if best is not None:
         theirs = _best_reference(other)
         if theirs is not None and theirs.reference_id == best.reference_id:
@@ -159,10 +186,13 @@ def claim_group(*, claim: Claim) -> ClaimGroup:
             return ClaimGroup.objects.get(pk=claim.group_id)
         words = grouping.tokens(claim.text)
         best_match = _best_reference(claim)
+        own_group = _own_verdict_group(best_match)
         chosen: tuple[Evidence, Claim] | None = None
         kept_apart: list[dict] = []
-        for other, cosine in sorted(_candidates(claim).values(), key=lambda pair: -pair[1]):
-            evidence = _evidence(claim, other, cosine, words=words, best=best_match)
+        for other, cosine in sorted(
+            _candidates(claim, best=best_match, own_group=own_group).values(), key=lambda pair: -pair[1]
+        ):
+            evidence = _evidence(claim, other, cosine, words=words, best=best_match, own_group=own_group)
             if evidence is None and cosine < NEAR_MISS_COSINE:
                 continue
             if evidence is not None and chosen is not None and evidence.score <= chosen[0].score:
@@ -183,7 +213,11 @@ def claim_group(*, claim: Claim) -> ClaimGroup:
         else:
             evidence, other = chosen
             group = ClaimGroup.objects.get(pk=other.group_id or 0)
-        evidence.kept_apart = [row for row in kept_apart if row["group"] != group.pk]
+        nearest_apart: dict[int, dict] = {}
+        for row in kept_apart:  # one note per group: its closest member
+            if row["group"] != group.pk and row["cosine"] > nearest_apart.get(row["group"], {}).get("cosine", -1):
+                nearest_apart[row["group"]] = row
+        evidence.kept_apart = list(nearest_apart.values())
         _join(claim, group, evidence)
         return group
 
