@@ -64,6 +64,20 @@ class QueueFilterForm(forms.Form):
         return kept.urlencode()
 
 
+class GroupSplitForm(forms.Form):
+    claim = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+class GroupMergeForm(forms.Form):
+    other = forms.IntegerField(
+        min_value=1, label="Group number", help_text="Its members join this group; the other group goes."
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
 class SourcesField(forms.Field):
     """One URL per line, returned as a list."""
 

@@ -16,7 +16,7 @@ from claims.desk import HtmxRequest, presenters
 from claims.desk.forms import AssignForm, QueueFilterForm, ReferenceForm, VerdictForm
 from claims.models import Article, Claim, Match, Reference, Verdict
 from claims.roles import editor_required, reviewer_required
-from claims.services import claimreview
+from claims.services import claimreview, review
 
 QUEUE_PAGE_SIZE = 25
 
@@ -208,6 +208,18 @@ def verdict_publish(request: HtmxRequest, verdict_id: int) -> HttpResponse:
     verdict = get_object_or_404(Verdict.objects.select_related("claim"), pk=verdict_id)
     services.verdict_publish(verdict=verdict, editor=request.user)
     messages.success(request, "Verdict published: it is now in the ClaimReview feed.")
+    return redirect(_claim_url(verdict.claim, request.POST.get("filters", "")))
+
+
+@require_POST
+@editor_required
+def verdict_withdraw(request: HtmxRequest, verdict_id: int) -> HttpResponse:
+    verdict = get_object_or_404(Verdict.objects.select_related("claim"), pk=verdict_id)
+    if not verdict.is_published:
+        messages.info(request, "This verdict is not published.")
+    else:
+        review.verdict_withdraw(verdict=verdict, editor=request.user)
+        messages.success(request, "Verdict withdrawn: it has left the ClaimReview feed and the reference corpus.")
     return redirect(_claim_url(verdict.claim, request.POST.get("filters", "")))
 
 
