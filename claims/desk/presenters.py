@@ -174,6 +174,25 @@ def with_tier(match: Match) -> Match:
     return match
 
 
+def with_best_matches(rows: Iterable[Claim]) -> list[Claim]:
+    """Give each claim of a queue page its best match (`best_match`, with its
+    tier, or None) in one query: the row shows the reference, its tier and
+    whether it is one of the desk's own verdicts. A page's queryset keeps the
+    same instances, so its template sees them."""
+    claims = list(rows)
+    best = (
+        Match.objects.filter(claim__in=[c.pk for c in claims])
+        .select_related("reference")
+        .only("pk", "claim_id", "score", "numbers", "rank", "reference__verdict", "reference__publisher")
+        .order_by("claim_id", "-score", "rank")
+        .distinct("claim_id")
+    )
+    by_claim = {match.claim_id: with_tier(match) for match in best}
+    for claim in claims:
+        claim.best_match = by_claim.get(claim.pk)  # type: ignore[attr-defined]
+    return claims
+
+
 def status_counts(counts: Mapping[str, int]) -> list[tuple[str, str, int]]:
     """(status, its label, how many) in workflow order."""
     return [(value, label, counts.get(value, 0)) for value, label in Claim.Status.choices]

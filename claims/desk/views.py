@@ -41,10 +41,13 @@ def queue(request: HtmxRequest) -> HttpResponse:
     form = _queue_form(request)
     filters = form.queue_filters(user=request.user)
     claims = services.claim_queue(**filters).select_related("article", "assignee").defer("embedding")
+    page = Paginator(claims, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    presenters.with_best_matches(page.object_list)
     context = {
         "form": form,
         "filters": form.querystring(),
-        "page": Paginator(claims, QUEUE_PAGE_SIZE).get_page(request.GET.get("page")),
+        "sort": filters["sort"],
+        "page": page,
         "counts": presenters.status_counts(
             services.status_counts(claims=services.claim_queue(**{**filters, "status": services.ANY_STATUS}))
         ),
@@ -128,8 +131,10 @@ def _claim_page(
     template: str = "claims/claim.html",
 ) -> HttpResponse:
     form = _queue_form(request)
-    queue = services.claim_queue(**form.queue_filters(user=request.user))
-    previous, following = services.claim_neighbours(claim=claim, queue=queue)
+    filters = form.queue_filters(user=request.user)
+    previous, following = services.claim_neighbours(
+        claim=claim, queue=services.claim_queue(**filters), sort=filters["sort"]
+    )
     before, parts, after = presenters.claim_context(claim)
     is_editor = roles.is_editor(request.user)
     context = {
