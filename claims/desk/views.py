@@ -12,11 +12,11 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from claims import roles, services
-from claims.desk import HtmxRequest, presenters
+from claims.desk import HtmxRequest, group_presenters, presenters
 from claims.desk.forms import AssignForm, QueueFilterForm, ReferenceForm, VerdictForm
 from claims.models import Article, Claim, Match, Reference, Verdict
 from claims.roles import editor_required, reviewer_required
-from claims.services import claimreview, review
+from claims.services import claimreview, groups, review
 
 QUEUE_PAGE_SIZE = 25
 
@@ -114,7 +114,7 @@ def failed_articles(request: HtmxRequest) -> HttpResponse:
 def _claim(claim_id: int) -> Claim:
     matches = Match.objects.select_related("reference", "decided_by").defer("reference__embedding").order_by("rank")
     return get_object_or_404(
-        Claim.objects.select_related("article", "assignee")
+        Claim.objects.select_related("article", "assignee", "group")
         .defer("embedding")
         .prefetch_related(Prefetch("matches", queryset=matches)),
         pk=claim_id,
@@ -158,8 +158,23 @@ def _claim_page(
             else None
         ),
         "audit": presenters.audit_trail(claim),
+        **_group_panel(claim),
     }
     return render(request, template, context, status=status)
+
+
+def _group_panel(claim: Claim) -> dict:
+    """The claim's group: how often it appeared, why it joined, and the verdict
+    that holds for every member (a published one makes it "already checked")."""
+    if claim.group is None:
+        return {"group": None}
+    verdict = groups.group_verdict(group=claim.group)
+    return {
+        "group": claim.group,
+        "group_reason": group_presenters.reason(claim),
+        "group_verdict": verdict,
+        "already_checked": verdict is not None and verdict.is_published,
+    }
 
 
 @reviewer_required
