@@ -16,7 +16,9 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from claims import services
+from claims.engine import embedding
 from claims.models import Article, Claim, Match, Reference, Verdict
+from claims.services import groups
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the
 # tests make around it are still plain synchronous ones.
@@ -189,6 +191,8 @@ def log_in(page, username: str) -> None:
 def test_it_walks_a_claim_from_the_queue_to_the_claimreview_feed(browser, live_server, desk, reviewer, editor):
     ARTIFACTS.mkdir(exist_ok=True)
     vote = desk["vote"]
+    embedding.store(Claim, [vote.pk], embedding.embed([vote.text]))
+    groups.claim_group(claim=vote)  # a group of its own, as the pipeline leaves it
     page = new_page(browser, live_server)
     log_in(page, "rita")
 
@@ -248,6 +252,9 @@ def test_it_walks_a_claim_from_the_queue_to_the_claimreview_feed(browser, live_s
     ed.get_by_role("link", name="Feed").click()
     feed = json.loads(ed.locator("pre").first.inner_text())
     assert [e["item"]["claimReviewed"] for e in feed["dataFeedElement"]] == [vote.text]
+    ed.goto(f"/claims/{vote.pk}/")  # its group page: every appearance, its sentence marked
+    ed.locator("#group-panel a", has_text="every appearance").click()
+    expect(ed.locator("li.appearance mark.claim-text .slot-tally")).to_have_text("397 to 0")
     assert ed.js_errors == []
 
 

@@ -21,7 +21,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
-from claims.models import Article, Claim, Match, Reference, Verdict
+from claims.models import Article, Claim, ClaimGroup, Match, Reference, Verdict
 from tests.conftest import token_client
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +52,7 @@ EDITOR = {
     "claims:failed-articles",
     "claims:claim-assign",
     "claims:verdict-publish",
+    "claims:verdict-withdraw",
     "claims:reference-add",
     "claims:reference-import",
     "claims:import",
@@ -269,11 +270,21 @@ def test_it_escapes_what_the_api_stored_on_every_page(reviewer_api, editor_api, 
     claim = Claim.objects.create(article=article, text=evil, start=0, end=10, status=Claim.Status.MATCHED)
     Match.objects.create(claim=claim, reference=reference, score=0.9, rank=1)
     Verdict.objects.create(claim=claim, reviewer=reviewer, rating="False", note=evil)
+    # Why a claim joined its group quotes the claims' own numbers and the reviewer's note.
+    group = ClaimGroup.objects.create(representative=claim, checkworthiness=0.5)
+    kept = {"group": group.pk, "member": claim.pk, "detail": evil, "score": 0.9}
+    comparison = {"field": evil, "claim": evil, "reference": evil, "verdict": "differs", "detail": evil}
+    grouping = {"how": "wording", "member": claim.pk, "comparisons": [comparison], "kept_apart": [kept]}
+    Claim.objects.filter(pk=claim.pk).update(group=group, grouping=grouping)
+    Claim.objects.create(
+        article=article, text=evil, start=10, end=20, group=group, grouping={"how": "moved", "by": evil, "note": evil}
+    )
     article.fail(error=evil)
     pages = {
         "/": reviewer,
         f"/articles/{article.pk}/": reviewer,
         f"/claims/{claim.pk}/": reviewer,
+        f"/groups/{group.pk}/": reviewer,
         "/articles/failed/": editor,
         "/references/": editor,
         f"/references/{reference.pk}/": editor,

@@ -14,6 +14,8 @@ from claims.models import Claim, Reference, Source
 from claims.services import ANY_STATUS
 
 ME, NOBODY = "me", "none"
+# The queue's orders (services.queue.QUEUE_SORTS), as the sort control names them.
+SORTS = {"checkworthiness": "Check-worthiness", "repeats": "Most repeated", "newest": "Newest"}
 
 
 class QueueFilterForm(forms.Form):
@@ -27,8 +29,9 @@ class QueueFilterForm(forms.Form):
     article = forms.IntegerField(required=False, min_value=1)
     assignee = forms.ChoiceField(required=False)
     differs = forms.BooleanField(required=False, label="Numbers differ from a match")
+    sort = forms.ChoiceField(required=False, choices=list(SORTS.items()), label="Sort by")
 
-    FIELDS = ("status", "kind", "article", "assignee", "differs")
+    FIELDS = ("status", "kind", "article", "assignee", "differs", "sort")
 
     def __init__(self, data=None, *, reviewers=(), **kwargs) -> None:
         super().__init__(data, label_suffix="", **kwargs)
@@ -40,7 +43,8 @@ class QueueFilterForm(forms.Form):
         ]
 
     def queue_filters(self, *, user) -> dict:
-        """Keyword arguments for services.claim_queue."""
+        """Keyword arguments for services.claim_queue: one row per group, in the
+        order asked for (claim_neighbours takes the same `sort`)."""
         self.is_valid()
         data = {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
         assignee = data.get("assignee") or ""
@@ -51,6 +55,8 @@ class QueueFilterForm(forms.Form):
             "assignee_id": user.pk if assignee == ME else int(assignee) if assignee.isdigit() else None,
             "unassigned": assignee == NOBODY,
             "numbers_differ": bool(data.get("differs")),
+            "groups": True,
+            "sort": data.get("sort") or "checkworthiness",
         }
 
     def querystring(self) -> str:
@@ -62,6 +68,20 @@ class QueueFilterForm(forms.Form):
             if name not in self.FIELDS or not kept.get(name):
                 del kept[name]
         return kept.urlencode()
+
+
+class GroupSplitForm(forms.Form):
+    claim = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+class GroupMergeForm(forms.Form):
+    other = forms.IntegerField(
+        min_value=1, label="Group number", help_text="Its members join this group; the other group goes."
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
 
 
 class SourcesField(forms.Field):

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.utils import formats, timezone
 
 from claims import services
-from claims.models import Article, Claim, Match, Reference, Verdict
+from claims.models import Article, Claim, ClaimGroup, Match, Reference, Verdict
 
 # Slot lists with spans in the article text, and what one item of each is called.
 EN_DASH = "\u2013"
@@ -174,6 +174,25 @@ def with_tier(match: Match) -> Match:
     return match
 
 
+def with_best_matches(rows: Iterable[Claim]) -> list[Claim]:
+    """Give each claim of a queue page its best match (`best_match`, with its
+    tier, or None) in one query: the row shows the reference, its tier and
+    whether it is one of the desk's own verdicts. A page's queryset keeps the
+    same instances, so its template sees them."""
+    claims = list(rows)
+    best = (
+        Match.objects.filter(claim__in=[c.pk for c in claims])
+        .select_related("reference")
+        .only("pk", "claim_id", "score", "numbers", "rank", "reference__verdict", "reference__publisher")
+        .order_by("claim_id", "-score", "rank")
+        .distinct("claim_id")
+    )
+    by_claim = {match.claim_id: with_tier(match) for match in best}
+    for claim in claims:
+        claim.best_match = by_claim.get(claim.pk)  # type: ignore[attr-defined]
+    return claims
+
+
 def status_counts(counts: Mapping[str, int]) -> list[tuple[str, str, int]]:
     """(status, its label, how many) in workflow order."""
     return [(value, label, counts.get(value, 0)) for value, label in Claim.Status.choices]
@@ -215,9 +234,18 @@ KEY_FIELDS = {
     Claim: ("status", "assignee"),
     Match: ("decision", "decided_by"),
     Verdict: ("rating", "note", "sources", "published_at"),
+    ClaimGroup: ("representative", "claim_count", "article_count", "source_count"),
 }
-NOISE = {Claim: ("version", "slots"), Match: ("rank", "score", "comparisons", "numbers"), Verdict: ()}
+# Why a claim joined its group is told by the group's own trail (group_audit_trail).
+NOISE = {
+    Claim: ("version", "slots", "grouping"),
+    Match: ("rank", "score", "comparisons", "numbers"),
+    Verdict: (),
+    ClaimGroup: ("checkworthiness", "first_seen", "last_seen", "created"),
+}
 USER_FIELDS = {"assignee", "decided_by", "reviewer"}
+# Foreign keys shown as what they point at.
+KEY_LABELS = {"group": "group", "representative": "claim", "claim": "claim"}
 
 
 def _format(model, name: str, value, users: Mapping[int, str]) -> str:
@@ -225,6 +253,8 @@ def _format(model, name: str, value, users: Mapping[int, str]) -> str:
         return "—"
     if name in USER_FIELDS:
         return users.get(value, f"user {value}")
+    if name in KEY_LABELS:
+        return f"{KEY_LABELS[name]} {value}"
     model_field = model._meta.get_field(name)
     if model_field.choices:
         return str(dict(model_field.choices).get(value, value))
@@ -245,6 +275,8 @@ def _label(model, record, references: Mapping[int, Reference]) -> str:
         return "Claim"
     if model is Verdict:
         return f"Verdict #{record.id}"
+    if model is ClaimGroup:
+        return f"Group {record.id}"
     reference = references.get(record.reference_id)
     return f"Match #{record.rank}: {str(reference)[:60] if reference else 'deleted reference'}"
 
@@ -307,3 +339,49 @@ def audit_trail(claim: Claim) -> list[AuditEntry]:
     references = Reference.objects.defer("embedding").in_bulk({r.reference_id for r in histories[Match]})
     entries = [entry for model, records in histories.items() for entry in _entries(model, records, users, references)]
     return sorted(entries, key=lambda e: e.when, reverse=True)
+
+
+def group_audit_trail(group: ClaimGroup) -> list[AuditEntry]:
+    """Who changed a group, and when: its own record (representative, counts)
+    and every claim that joined it or left it, with why; newest first."""
+    order = ("id", "history_date", "history_id")
+    entries = _entries(
+        ClaimGroup, list(group.history.select_related("history_user").order_by(*order)), users={}, references={}
+    )
+    ever = Claim.history.filter(group_id=group.pk).values("id")
+    records = Claim.history.filter(id__in=ever).select_related("history_user").order_by(*order)
+    previous: dict[int, int | None] = {}
+    for record in records:
+        before, now = previous.get(record.id), record.group_id
+        previous[record.id] = now
+        if before == now or group.pk not in (before, now):
+            continue
+        joined = now == group.pk
+        how = group_reason(record.grouping) if joined else ""
+        entries.append(
+            AuditEntry(
+                when=record.history_date,
+                who=record.history_user.get_username() if record.history_user else "system",
+                what=f"Claim {record.id}",
+                action="joined" if joined else "left",
+                changes=[
+                    ("group", f"group {before}" if before else "", f"group {now}" if now else "—"),
+                    *([("why", "", how)] if how else []),
+                ],
+            )
+        )
+    return sorted(entries, key=lambda e: e.when, reverse=True)
+
+
+def group_reason(grouping) -> str:
+    """How a claim joined, in a few words, for the audit trail."""
+    if not isinstance(grouping, Mapping):
+        return ""
+    how = grouping.get("how", "")
+    score = grouping.get("score")
+    if how == "moved":
+        return f"{grouping.get('note') or 'moved'} by {grouping.get('by') or 'someone'}"
+    if how in ("wording", "reference"):
+        figure = f", score {score:.2f}" if isinstance(score, int | float) else ""
+        return f"{how}, like claim {grouping.get('member')}{figure}"
+    return "started the group" if how == "founded" else how

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from claims.desk import dashboard, demo, imports, search, sources, submit, views
+from claims.desk import dashboard, demo, groups, imports, search, sources, submit, views
 
 app_name = "claims"
 
@@ -14,7 +14,11 @@ urlpatterns = [
     path("claims/<int:claim_id>/verdict/", views.verdict_create, name="verdict-create"),
     path("claims/<int:claim_id>/assign/", views.claim_assign, name="claim-assign"),
     path("matches/<int:match_id>/decide/", views.match_decide, name="match-decide"),
+    path("groups/<int:group_id>/", groups.group_detail, name="group"),
+    path("groups/<int:group_id>/split/", groups.group_split, name="group-split"),
+    path("groups/<int:group_id>/merge/", groups.group_merge, name="group-merge"),
     path("verdicts/<int:verdict_id>/publish/", views.verdict_publish, name="verdict-publish"),
+    path("verdicts/<int:verdict_id>/withdraw/", views.verdict_withdraw, name="verdict-withdraw"),
     path("references/", views.reference_list, name="references"),
     path("references/new/", views.reference_edit, name="reference-add"),
     path("references/<int:reference_id>/", views.reference_edit, name="reference-edit"),

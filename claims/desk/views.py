@@ -12,11 +12,11 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from claims import roles, services
-from claims.desk import HtmxRequest, presenters
+from claims.desk import HtmxRequest, group_presenters, presenters
 from claims.desk.forms import AssignForm, QueueFilterForm, ReferenceForm, VerdictForm
 from claims.models import Article, Claim, Match, Reference, Verdict
 from claims.roles import editor_required, reviewer_required
-from claims.services import claimreview
+from claims.services import claimreview, groups, review
 
 QUEUE_PAGE_SIZE = 25
 
@@ -41,10 +41,13 @@ def queue(request: HtmxRequest) -> HttpResponse:
     form = _queue_form(request)
     filters = form.queue_filters(user=request.user)
     claims = services.claim_queue(**filters).select_related("article", "assignee").defer("embedding")
+    page = Paginator(claims, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    presenters.with_best_matches(page.object_list)
     context = {
         "form": form,
         "filters": form.querystring(),
-        "page": Paginator(claims, QUEUE_PAGE_SIZE).get_page(request.GET.get("page")),
+        "sort": filters["sort"],
+        "page": page,
         "counts": presenters.status_counts(
             services.status_counts(claims=services.claim_queue(**{**filters, "status": services.ANY_STATUS}))
         ),
@@ -111,7 +114,7 @@ def failed_articles(request: HtmxRequest) -> HttpResponse:
 def _claim(claim_id: int) -> Claim:
     matches = Match.objects.select_related("reference", "decided_by").defer("reference__embedding").order_by("rank")
     return get_object_or_404(
-        Claim.objects.select_related("article", "assignee")
+        Claim.objects.select_related("article", "assignee", "group")
         .defer("embedding")
         .prefetch_related(Prefetch("matches", queryset=matches)),
         pk=claim_id,
@@ -128,8 +131,10 @@ def _claim_page(
     template: str = "claims/claim.html",
 ) -> HttpResponse:
     form = _queue_form(request)
-    queue = services.claim_queue(**form.queue_filters(user=request.user))
-    previous, following = services.claim_neighbours(claim=claim, queue=queue)
+    filters = form.queue_filters(user=request.user)
+    previous, following = services.claim_neighbours(
+        claim=claim, queue=services.claim_queue(**filters), sort=filters["sort"]
+    )
     before, parts, after = presenters.claim_context(claim)
     is_editor = roles.is_editor(request.user)
     context = {
@@ -153,8 +158,23 @@ def _claim_page(
             else None
         ),
         "audit": presenters.audit_trail(claim),
+        **_group_panel(claim),
     }
     return render(request, template, context, status=status)
+
+
+def _group_panel(claim: Claim) -> dict:
+    """The claim's group: how often it appeared, why it joined, and the verdict
+    that holds for every member (a published one makes it "already checked")."""
+    if claim.group is None:
+        return {"group": None}
+    verdict = groups.group_verdict(group=claim.group)
+    return {
+        "group": claim.group,
+        "group_reason": group_presenters.reason(claim),
+        "group_verdict": verdict,
+        "already_checked": verdict is not None and verdict.is_published,
+    }
 
 
 @reviewer_required
@@ -208,6 +228,18 @@ def verdict_publish(request: HtmxRequest, verdict_id: int) -> HttpResponse:
     verdict = get_object_or_404(Verdict.objects.select_related("claim"), pk=verdict_id)
     services.verdict_publish(verdict=verdict, editor=request.user)
     messages.success(request, "Verdict published: it is now in the ClaimReview feed.")
+    return redirect(_claim_url(verdict.claim, request.POST.get("filters", "")))
+
+
+@require_POST
+@editor_required
+def verdict_withdraw(request: HtmxRequest, verdict_id: int) -> HttpResponse:
+    verdict = get_object_or_404(Verdict.objects.select_related("claim"), pk=verdict_id)
+    if not verdict.is_published:
+        messages.info(request, "This verdict is not published.")
+    else:
+        review.verdict_withdraw(verdict=verdict, editor=request.user)
+        messages.success(request, "Verdict withdrawn: it has left the ClaimReview feed and the reference corpus.")
     return redirect(_claim_url(verdict.claim, request.POST.get("filters", "")))
 
 
