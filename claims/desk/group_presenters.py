@@ -26,7 +26,7 @@ class KeptApart:
     exists: bool
     member: int | None
     detail: str
-    score: float | None
+    cosine: float | None
 
 
 @dataclass
@@ -95,7 +95,7 @@ def _kept_apart(grouping: Mapping) -> list[Mapping]:
     best: dict = {}
     for row in rows:
         kept = best.get(row.get("group"))
-        if kept is None or (_float(row.get("score")) or 0.0) > (_float(kept.get("score")) or 0.0):
+        if kept is None or (_float(row.get("cosine")) or 0.0) > (_float(kept.get("cosine")) or 0.0):
             best[row.get("group")] = row
     return list(best.values())
 
@@ -137,7 +137,7 @@ def reason(
                 exists=row.get("group") in existing,
                 member=row.get("member"),
                 detail=str(row.get("detail") or ""),
-                score=_float(row.get("score")),
+                cosine=_float(row.get("cosine")),
             )
             for row in kept
         ],
