@@ -141,7 +141,7 @@ def _analyse(doc: Doc, index: int, start: int, published: dt.date | None) -> Sen
         opinion=opinion,
         hedged=hedged,
     )
-    score = checkworthiness.score(values)
+    score = checkworthiness.score(text)
     kind = _kind(
         tuple(quantities),
         tuple(tallies),
