@@ -10,6 +10,7 @@ on equal terms.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from collections.abc import Callable, Sequence
@@ -74,7 +75,7 @@ def fit_ranker(debates: Sequence[Debate], *, hashing: Hashing = HASHING, c: floa
         trained_on=frozenset(debate_digest(d.texts) for d in debates),
     )
     offset = float(np.float16(np.quantile(ranker.decisions(texts), OFFSET_QUANTILE)))
-    return Ranker(**{**ranker.__dict__, "offset": offset})
+    return dataclasses.replace(ranker, offset=offset)
 
 
 def fit_baseline(debates: Sequence[Debate]) -> Scorer:
