@@ -116,7 +116,16 @@ def test_it_orders_a_debate_better_than_chance():
 
 def test_it_scores_one_sentence_as_the_batch_does():
     ranker = shipped_ranker()
-    texts = [*CHECKABLE, *CHATTER, "", "   ", "Café prices: €5, up 10% (!!)", "a", "It's 9-0, 9-0!"]
+    texts = [
+        *CHECKABLE,
+        *CHATTER,
+        "",
+        "   ",
+        "Café prices: €5, up 10% (!!)",
+        "a",
+        "It's 9-0, 9-0!",
+        "Tabs\tand\u00a0odd  spaces:\n3\u202f000 ΟΔΟΣ",
+    ]
     batch = ranker.decisions(texts)
     single = np.array([ranker.decision(t) for t in texts])
     assert np.allclose(single, batch, atol=1e-9)
