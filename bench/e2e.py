@@ -7,8 +7,12 @@ warmed their models and one article has been through: the reference article
 then a burst of distinct articles (the reference article under a distinct
 first line each) sent at once, as articles per minute. Times end at the
 database's record of the last article finishing, not at the next poll.
+Every setup runs with claim grouping on, then again with CLAIM_GROUPING=0, so
+the cost of grouping is measured back to back (every burst article repeats
+the same claims: the worst case for grouping, each claim joining a group
+that grows to a hundred members).
 
-    python -m bench.e2e [--burst 100] [--workers 1,2] [--out FILE]
+    python -m bench.e2e [--burst 100] [--workers 1,2] [--grouping on,off] [--out FILE]
 """
 
 from __future__ import annotations
@@ -71,19 +75,20 @@ def stage_seconds(logs: list[Path], offsets: list[int]) -> dict[str, float]:
     return {name: round(statistics.fmean(values), 3) for name, values in sorted(times.items())}
 
 
-def one_setup(workers: int, burst: int, token: str, seed: str, logs: Path) -> dict:
+def one_setup(workers: int, burst: int, token: str, seed: str, logs: Path, *, grouping: bool = True) -> dict:
     import httpx
 
     from claims.models import Article
     from tests import processes
 
     run = words(uuid.uuid4().int % 26**6)
-    env = common.service_env()
-    worker_logs = [logs / f"e2e-{workers}w-worker{i}.log" for i in range(workers)]
+    env = common.service_env(CLAIM_GROUPING="1" if grouping else "0")
+    name = f"e2e-{workers}w{'' if grouping else '-nogroup'}"
+    worker_logs = [logs / f"{name}-worker{i}.log" for i in range(workers)]
     with ExitStack() as stack:
         for i, log in enumerate(worker_logs):
             stack.enter_context(processes.celery_worker(env, log, name=f"bench-e2e-{i}"))
-        base = stack.enter_context(common.web_server(env, logs / f"e2e-{workers}w-web.log"))
+        base = stack.enter_context(common.web_server(env, logs / f"{name}-web.log"))
         client = stack.enter_context(
             httpx.Client(base_url=base, headers={"Authorization": f"Token {token}"}, timeout=60)
         )
@@ -109,6 +114,7 @@ def one_setup(workers: int, burst: int, token: str, seed: str, logs: Path) -> di
         stages = stage_seconds(worker_logs, offsets)
     return {
         "workers": workers,
+        "grouping": grouping,
         "claims_per_article": claims,
         "article_seconds": round(statistics.median(singles), 2),
         "article_seconds_each": [round(s, 2) for s in singles],
@@ -119,7 +125,8 @@ def one_setup(workers: int, burst: int, token: str, seed: str, logs: Path) -> di
     }
 
 
-def run(burst: int, worker_counts: list[int], logs: Path) -> dict:
+def run(burst: int, worker_counts: list[int], logs: Path, groupings: list[bool]) -> dict:
+    from claims import services
     from claims.models import Article
 
     figures: dict = {"corpus": common.ensure_corpus(progress=True)}
@@ -127,9 +134,15 @@ def run(burst: int, worker_counts: list[int], logs: Path) -> dict:
     seed = common.SEED_ARTICLE.read_text(encoding="utf-8")
     try:
         for workers in worker_counts:
-            figures[f"{workers}_worker{'s' if workers > 1 else ''}"] = one_setup(workers, burst, token, seed, logs)
+            for grouping in groupings:
+                key = f"{workers}_worker{'s' if workers > 1 else ''}{'' if grouping else '_no_grouping'}"
+                figures[key] = one_setup(workers, burst, token, seed, logs, grouping=grouping)
+                # Each setup starts from an empty desk, so the two see the same claims.
+                Article.objects.filter(title="bench e2e").delete()
+                services.groups_prune()
     finally:
         Article.objects.filter(title="bench e2e").delete()
+        services.groups_prune()
         common.flush_broker()
     return figures
 
@@ -138,9 +151,11 @@ def main() -> None:
     parser = common.part_parser(__doc__)
     parser.add_argument("--burst", type=int, default=100)
     parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--grouping", default="on,off", help="on, off or both: claim grouping in the workers.")
     args = parser.parse_args()
     common.part_start(args)
-    common.write_part(args.out, run(args.burst, [int(n) for n in args.workers.split(",")], args.logs))
+    groupings = [value.strip() == "on" for value in args.grouping.split(",") if value.strip()]
+    common.write_part(args.out, run(args.burst, [int(n) for n in args.workers.split(",")], args.logs, groupings))
 
 
 if __name__ == "__main__":

@@ -208,7 +208,7 @@ def table(results: dict) -> str:
     if part := results.get("e2e"):
         section("End to end: POST /api/articles to every claim matched")
         if not failed(part):
-            for key in ("1_worker", "2_workers"):
+            for key in ("1_worker", "1_worker_no_grouping", "2_workers", "2_workers_no_grouping"):
                 e = part.get(key)
                 if not e:
                     continue
@@ -219,11 +219,15 @@ def table(results: dict) -> str:
                     "",
                 )
                 tasks = ", ".join(f"{k.replace('article_', '')} {v:.2f}s" for k, v in e["task_seconds_mean"].items())
+                grouped = part.get(key.removesuffix("_no_grouping"))
                 row(
                     f"{key.replace('_', ' ')}: burst of {e['burst_articles']}",
                     fmt(e["articles_per_minute"], " articles/min"),
                     f"mean task: {tasks}",
-                    "",
+                    # With grouping against without, in the same run.
+                    f"grouping x{grouped['articles_per_minute'] / e['articles_per_minute']:.3f}"
+                    if key.endswith("_no_grouping") and grouped
+                    else "",
                 )
 
     if part := results.get("sources"):

@@ -159,7 +159,7 @@ def _analyse(
         opinion=opinion,
         hedged=hedged,
     )
-    score = checkworthiness.score(values)
+    score = checkworthiness.score(text)
     kind = _kind(
         tuple(quantities),
         tuple(tallies),
