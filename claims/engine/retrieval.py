@@ -304,9 +304,7 @@ def search(
         best = sorted(scores, key=lambda pk: (-scores[pk], pk))[:top_k]
         return [Candidate(reference=pool[pk], cosine=cosine[pk], fused=scores[pk]) for pk in best]
 
-    lists = candidate_lists(
-        text=clean_query(text), vector=vector, depth=depth, mode=mode if mode in MODES else "hybrid"
-    )
+    lists = candidate_lists(text=clean_query(text), vector=vector, depth=depth, mode=mode)
     dense, fused = lists.dense, lists.fused
     best = lists.order[:top_k]
     references = Reference.objects.using(settings.SEARCH_DATABASE).in_bulk(best)
