@@ -5,7 +5,9 @@ worker). For exact search and for the HNSW index in turn: latency percentiles
 of one client sending claims one after another, requests/s with several
 clients at once, and, from the Server-Timing header, the part of each request
 spent embedding. Exact search is the same server with index scans turned off
-on its database connections, so both modes serve the same rows.
+on its database connections, so both modes serve the same rows. "hnsw_fusion"
+is the HNSW server with the opt-in learned re-ranking on (MATCH_MODE=rerank),
+run right after "hnsw" so that the ranker's cost is measured back to back.
 Recall@10 of HNSW against exact search is measured in-process on the same corpus.
 
     python -m bench.match_api [--requests 300] [--concurrency 4] [--out FILE]
@@ -20,7 +22,9 @@ from pathlib import Path
 
 from bench import common
 
-MODES = {"exact": common.EXACT, "hnsw": {}}
+MODES = {"exact": common.EXACT, "hnsw": {}, "hnsw_rerank": {}}
+# Settings of the server in each mode, besides its database options.
+MODE_ENV = {"hnsw_rerank": {"MATCH_MODE": "rerank"}}
 TIMING = re.compile(r"(\w+);dur=([\d.]+)")
 
 
@@ -87,7 +91,7 @@ def run(*, requests: int, concurrency: int, workers: int, threads: int, logs: Pa
     figures["recall_14k"] = common.recall(vectors, [40, 100])
     figures["in_process_ms"] = common.request_parts(queries[:100], vectors[:100])
     for mode, options in MODES.items():
-        env = common.service_env(database_options=options)
+        env = common.service_env(database_options=options, **MODE_ENV.get(mode, {}))
         with common.web_server(env, logs / f"web-{mode}.log", workers=workers, threads=threads) as base:
             figures[mode] = {"plan": plan(vectors[0], options)} | measure(
                 base, token, texts, requests=requests, concurrency=concurrency

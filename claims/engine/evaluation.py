@@ -126,3 +126,27 @@ def clustering_scores(assigned: Mapping[str, object], gold: Mapping[str, object]
         "groups": len(by_assigned),
         "gold_groups": len(by_gold),
     }
+
+
+def grouped_folds(relevant: Sequence[set[str]], *, folds: int, seed: int = 0) -> list[int]:
+    """A fold number per query such that queries sharing a relevant document
+    share a fold: a model must not meet, in training, the very fact-check a
+    held-out query is about (CheckThat! train has 159 fact-checks with more
+    than one tweet)."""
+    import random
+
+    parent: dict[str, str] = {}
+
+    def root(doc: str) -> str:
+        while parent.setdefault(doc, doc) != doc:
+            doc = parent[doc]
+        return doc
+
+    for docs in relevant:
+        first, *rest = sorted(docs)
+        for doc in rest:
+            parent[root(doc)] = root(first)
+    groups = sorted({root(min(docs)) for docs in relevant})
+    random.Random(seed).shuffle(groups)
+    fold_of = {group: i % folds for i, group in enumerate(groups)}
+    return [fold_of[root(min(docs))] for docs in relevant]

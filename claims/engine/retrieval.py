@@ -1,6 +1,7 @@
 """Hybrid retrieval over the reference corpus: dense (pgvector cosine) and
 lexical (BM25 over PostgreSQL's full-text lexemes), fused by a weighted sum of
-scores standardised within each candidate list.
+scores standardised within each candidate list; in "rerank" mode the fused top
+MATCH_RERANK_DEPTH is then re-ranked by a learned model (claims/engine/rerank.py).
 
 Measured on CheckThat! 2022 2A dev-test (python manage.py eval_matching --mode …):
 dense alone misses claims whose wording is rare (names, numbers), BM25 alone misses
@@ -13,17 +14,21 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import statistics
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.db import connections, transaction
 from pgvector.django import CosineDistance
 
+from claims.engine import rerank
 from claims.models import Reference
 
-MODES = ("dense", "lexical", "hybrid")
+# "hybrid" (the default) is dense + BM25 fused; "rerank" re-ranks that list
+# with the learned model (opt-in: MATCH_MODE=rerank).
+MODES = ("dense", "lexical", "hybrid", "rerank")
 
 _URL = re.compile(r"https?://\S+|pic\.twitter\.com/\S+|www\.\S+")
 _MENTION = re.compile(r"(?<!\w)@\w+")
@@ -59,7 +64,7 @@ def clean_query(text: str) -> str:
 class Candidate:
     reference: Reference
     cosine: float
-    fused: float
+    fused: float  # the score the list is ordered by: fused z-scores, or the ranker's
 
 
 def dense_ids(*, vector, depth: int) -> dict[int, float]:
@@ -140,22 +145,33 @@ LIMIT %(depth)s
 """
 
 
-def lexical_ids(*, text: str, depth: int) -> dict[int, float]:
-    """Reference id → BM25 score over the English lexemes of text and title.
-
-    PostgreSQL's own ts_rank has no inverse document frequency and its
-    plainto_tsquery ANDs every word, which misses most paraphrased claims; BM25
-    over the same lexemes, OR-ed, is the classic lexical baseline."""
-    documents, mean_length = _corpus_stats()
+def query_terms(text: str) -> dict[str, float]:
+    """The distinct English lexemes of a query, each with its IDF in the corpus."""
+    documents, _ = _corpus_stats()
     with connections[settings.SEARCH_DATABASE].cursor() as cursor:
         cursor.execute("SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', %s))", [text])
         lexemes = [lexeme for (lexeme,) in cursor.fetchall()]
         if not lexemes:
             return {}
-        idfs = [math.log(1 + (documents - df + 0.5) / (df + 0.5)) for df in _document_frequencies(cursor, lexemes)]
+        frequencies = _document_frequencies(cursor, lexemes)
+    return {t: math.log(1 + (documents - df + 0.5) / (df + 0.5)) for t, df in zip(lexemes, frequencies, strict=True)}
+
+
+def lexical_ids(*, text: str, depth: int, terms: Mapping[str, float] | None = None) -> dict[int, float]:
+    """Reference id → BM25 score over the English lexemes of text and title
+    (`terms`: the query's lexemes and IDFs, when query_terms already read them).
+
+    PostgreSQL's own ts_rank has no inverse document frequency and its
+    plainto_tsquery ANDs every word, which misses most paraphrased claims; BM25
+    over the same lexemes, OR-ed, is the classic lexical baseline."""
+    terms = query_terms(text) if terms is None else terms
+    if not terms:
+        return {}
+    _, mean_length = _corpus_stats()
+    with connections[settings.SEARCH_DATABASE].cursor() as cursor:
         params = {
-            "lexemes": lexemes,
-            "idfs": idfs,
+            "lexemes": list(terms),
+            "idfs": list(terms.values()),
             "avgdl": mean_length,
             "k1": 1.5,
             "b": 0.75,
@@ -167,33 +183,135 @@ def lexical_ids(*, text: str, depth: int) -> dict[int, float]:
 
 
 def _standardise(scores: dict[int, float]) -> tuple[dict[int, float], float]:
-    """Z-scores within one candidate list, and the score of a reference the list
-    does not hold (its lowest z-score: it ranked below everything in it).
+    """Z-scores within one candidate list (rerank.standardise).
 
     Min-max sets each list's scale by its two extremes alone, z-scores by the
     spread of the whole list: CheckThat! 2022 2A MAP@5 +0.011 on train+dev and
     +0.010 on dev-test against min-max."""
-    if not scores:
-        return {}, 0.0
-    mean = statistics.fmean(scores.values())
-    spread = statistics.pstdev(scores.values(), mu=mean) or 1.0
-    standard = {pk: (value - mean) / spread for pk, value in scores.items()}
-    return standard, min(standard.values())
+    return rerank.standardise(scores)
 
 
-def search(*, text: str, vector, top_k: int, mode: str = "hybrid") -> list[Candidate]:
-    """The top_k references for a claim, best first."""
-    depth = max(top_k, settings.MATCH_CANDIDATE_DEPTH)
-    text = clean_query(text)
+@dataclass(frozen=True)
+class Lists:
+    """The candidate lists of one query and their fusion, best first."""
+
+    dense: dict[int, float]
+    lexical: dict[int, float]
+    fused: dict[int, float]
+    order: list[int]
+    terms: dict[str, float]
+    depth: int
+
+
+def candidate_lists(*, text: str, vector, depth: int, mode: str = "hybrid") -> Lists:
+    """Dense and BM25 candidates for a query (text as searched: clean_query) and their fusion."""
+    terms = query_terms(text) if mode != "dense" else {}
     dense = dense_ids(vector=vector, depth=depth) if mode != "lexical" else {}
-    lexical = lexical_ids(text=text, depth=depth) if mode != "dense" else {}
+    lexical = lexical_ids(text=text, depth=depth, terms=terms) if mode != "dense" else {}
     weight = {"dense": 1.0, "lexical": 0.0}.get(mode, settings.MATCH_DENSE_WEIGHT)
     (dense_z, dense_floor), (lexical_z, lexical_floor) = _standardise(dense), _standardise(lexical)
     fused = {
         pk: weight * dense_z.get(pk, dense_floor) + (1 - weight) * lexical_z.get(pk, lexical_floor)
         for pk in dense.keys() | lexical.keys()
     }
-    best = sorted(fused, key=lambda pk: (-fused[pk], pk))[:top_k]
+    order = sorted(fused, key=lambda pk: (-fused[pk], pk))
+    return Lists(dense=dense, lexical=lexical, fused=fused, order=order, terms=terms, depth=depth)
+
+
+def _pool(pks: list[int], vector) -> dict[int, Reference]:
+    """The candidates to re-rank, each with its cosine, in one query (the
+    embedding itself stays in the database)."""
+    found = (
+        Reference.objects.using(settings.SEARCH_DATABASE)
+        .filter(pk__in=pks)
+        .defer("embedding")
+        .annotate(distance=CosineDistance("embedding", vector))
+    )
+    return {reference.pk: reference for reference in found}
+
+
+def _rows(pool: dict[int, Reference], order: list[int]) -> list[rerank.Row]:
+    # `distance` is the annotation the pool's query adds.
+    cosines = {
+        pk: 1.0 - d if (d := getattr(reference, "distance", None)) is not None else 0.0
+        for pk, reference in pool.items()
+    }
+    return [
+        rerank.Row(
+            pk=pk,
+            cosine=cosines[pk],
+            text=pool[pk].text,
+            title=pool[pk].title,
+            subtitle=pool[pk].subtitle,
+        )
+        for pk in order
+        if pk in pool
+    ]
+
+
+def rerank_features(*, text: str, vector, depth: int | None = None, size: int | None = None):
+    """The re-ranker's view of a query: the pool (its `size` best fused
+    candidates, MATCH_RERANK_DEPTH by default) as rows, their FEATURES, and the
+    references by id. The training command reads the same."""
+    depth = depth or settings.MATCH_CANDIDATE_DEPTH
+    size = size or settings.MATCH_RERANK_DEPTH
+    lists = candidate_lists(text=clean_query(text), vector=vector, depth=depth)
+    pool = _pool(lists.order[:size], vector)
+    rows = _rows(pool, lists.order[:size])
+    query = rerank.Query.of(
+        text=clean_query(text), body=clean_query(split_signature(text)[0]), terms=lists.terms, raw=text
+    )
+    matrix = rerank.features(
+        query=query, rows=rows, dense=lists.dense, lexical=lists.lexical, fused=lists.fused, depth=depth
+    )
+    return rows, matrix, pool
+
+
+def ranker():
+    """The configured re-ranking model, or None when no model file exists."""
+    return rerank.model(Path(settings.MATCH_RERANK_MODEL))
+
+
+def _differs(query_slots: Mapping, pool: dict[int, Reference], pks: list[int]) -> set[int]:
+    from claims.engine import numbers
+
+    if not any(query_slots.values()):
+        return set()
+    return {
+        pk for pk in pks if numbers.summarise(numbers.compare_slots(query_slots, pool[pk].slots or {})) == "differs"
+    }
+
+
+def search(
+    *,
+    text: str,
+    vector,
+    top_k: int,
+    mode: str = "hybrid",
+    query_slots: Mapping | Callable[[], Mapping] | None = None,
+) -> list[Candidate]:
+    """The top_k references for a claim, best first.
+
+    `query_slots` (the claim's numbers and dates, or a callable that returns
+    them once extraction is done) lets a candidate whose numbers differ fall
+    by MATCH_RERANK_DIFFERS_PENALTY in the re-ranking."""
+    depth = max(top_k, settings.MATCH_CANDIDATE_DEPTH)
+    booster = ranker() if mode == "rerank" else None
+    if booster is not None:
+        rows, matrix, pool = rerank_features(
+            text=text, vector=vector, depth=depth, size=max(top_k, settings.MATCH_RERANK_DEPTH)
+        )
+        scores = dict(zip((row.pk for row in rows), rerank.score(booster, matrix).tolist(), strict=True))
+        slots = query_slots() if callable(query_slots) else query_slots
+        for pk in _differs(slots, pool, list(scores)) if slots else ():
+            scores[pk] -= settings.MATCH_RERANK_DIFFERS_PENALTY
+        cosine = {row.pk: row.cosine for row in rows}
+        best = sorted(scores, key=lambda pk: (-scores[pk], pk))[:top_k]
+        return [Candidate(reference=pool[pk], cosine=cosine[pk], fused=scores[pk]) for pk in best]
+
+    lists = candidate_lists(text=clean_query(text), vector=vector, depth=depth, mode=mode)
+    dense, fused = lists.dense, lists.fused
+    best = lists.order[:top_k]
     references = Reference.objects.using(settings.SEARCH_DATABASE).in_bulk(best)
     missing = [pk for pk in best if pk not in dense]
     if missing:
