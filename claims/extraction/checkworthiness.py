@@ -439,8 +439,10 @@ def evaluate(debates: Sequence[Debate], scores: Sequence[Sequence[float]]) -> di
     judged = [d for d in per_debate.values() if d["ap"] is not None]
     return {
         "map_all": round(map_all, 4),
-        "mean_p_at_10": round(sum(d["p_at_10"] for d in judged) / len(judged), 4) if judged else 0.0,
-        "mean_r_precision": round(sum(d["r_precision"] for d in judged) / len(judged), 4) if judged else 0.0,
+        "mean_p_at_10": round(sum(float(d["p_at_10"] or 0.0) for d in judged) / len(judged), 4) if judged else 0.0,
+        "mean_r_precision": round(sum(float(d["r_precision"] or 0.0) for d in judged) / len(judged), 4)
+        if judged
+        else 0.0,
         "debates_all": n_all,
         "map_with_numbers": round(map_numbers, 4),
         "debates_with_numbers": n_numbers,

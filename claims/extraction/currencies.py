@@ -22,9 +22,11 @@ from babel.numbers import get_territory_currencies
 
 # Press conventions that CLDR does not record, or records for another currency.
 PRESS_SYMBOLS = {"Rs": "INR", "Rs.": "INR", "C$": "CAD", "S$": "SGD", "US$": "USD", "N": "NGN", "R": "ZAR"}
-PRESS_WORDS = {
-    "en": {"dollar": "USD", "franc": "CHF", "peso": "MXN", "rupee": "INR", "ruble": "RUB", "rouble": "RUB"}
-    | {"reais": "BRL", "won": "KRW", "pound": None},
+PRESS_WORDS: dict[str, dict[str, str | None]] = {
+    "en": {
+        **{"dollar": "USD", "franc": "CHF", "peso": "MXN", "rupee": "INR", "ruble": "RUB", "rouble": "RUB"},
+        **{"reais": "BRL", "won": "KRW", "pound": None},
+    },
     "es": {"dólar": "USD", "franco": "CHF", "peso": "MXN", "rupia": "INR", "libra": "GBP"},
     "fr": {"dollar": "USD", "franc": "CHF", "peso": "MXN", "roupie": "INR", "livre": "GBP"},
     "de": {"dollar": "USD", "franken": "CHF", "peso": "MXN", "rupie": "INR", "pfund": "GBP"},
@@ -121,12 +123,12 @@ def names(language: str = "en") -> dict[str, str]:
             continue
         if len(found) == 1:
             chosen[word] = next(iter(found))
-    for word, code in press.items():
+    for word, press_code in press.items():
         for form in (word, word + "s", word + "es"):
-            if code is None:
+            if press_code is None:
                 chosen.pop(form, None)
             elif form in last or form == word:
-                chosen[form] = code
+                chosen[form] = press_code
     return chosen
 
 

@@ -96,7 +96,8 @@ def make_quantity(
         None,
     ]:
         si_unit = next(c[1] for c in converted if c is not None)
-        si = SI(*(float(f"{c[0]:.9g}") if c is not None else None for c in converted), unit=si_unit)
+        si_value, si_low, si_high = (float(f"{c[0]:.9g}") if c is not None else None for c in converted)
+        si = SI(value=si_value, low=si_low, high=si_high, unit=si_unit)
     return Quantity(
         text=text[start:end],
         start=base + start,

@@ -94,14 +94,14 @@ def find_shares(text: str, doc: Doc, base: int, mask: Mask) -> list[Quantity]:
         start, end = m.span()
         if mask.taken(start, end):
             continue
-        numer = parse_number(m["numer"])
-        denom = parse_number(m["denom"].replace("a hundred", "100").replace("hundred", "100"))
-        if not numer or not denom or numer >= denom:
+        part = parse_number(m["numer"])
+        whole = parse_number(m["denom"].replace("a hundred", "100").replace("hundred", "100"))
+        if not part or not whole or part >= whole:
             continue
         # "one in five Americans": a share only when people or things follow.
         if counted_noun(doc, end) is None:
             continue
-        found.append(_share(text, doc, base, start, end, numer, denom))
+        found.append(_share(text, doc, base, start, end, part, whole))
         mask.add(start, end)
     return found
 

@@ -171,10 +171,10 @@ def evaluate_cases(cases: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
             results[i] = merged
 
     report: dict[str, Any] = {"sentences": len(cases), "languages": {}}
-    totals = [Counter() for _ in range(4)]
+    totals: list[Counter[str]] = [Counter() for _ in range(4)]
     misses = []
     for language, indices in sorted(by_language.items()):
-        counters = [Counter() for _ in range(4)]
+        counters: list[Counter[str]] = [Counter() for _ in range(4)]
         for i in indices:
             per_expected, per_extracted = _score_case(cases[i], results[i])
             for kind, hit in per_expected:
@@ -194,7 +194,18 @@ def evaluate_cases(cases: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 
 
 def _brief(slots: Mapping[str, list[dict]]) -> list[dict]:
-    keep = ("text", "value", "low", "high", "precision", "unit", "counted", "for", "against", "abstain")
+    keep: tuple[str, ...] = (
+        "text",
+        "value",
+        "low",
+        "high",
+        "precision",
+        "unit",
+        "counted",
+        "for",
+        "against",
+        "abstain",
+    )
     keep += ("rank", "top", "of", "granularity", "modifier", "year_inferred")
     return [
         {"field": field, **{k: v for k, v in slot.items() if k in keep and v is not None}}
