@@ -69,7 +69,8 @@ def test_it_brings_the_demo_articles_in_from_its_own_feed(live_server, settings)
     for entry in FeedEntry.objects.order_by("pk"):
         assert entry.claim_fetch()
         sources.entry_fetch(entry=entry)
-    article = Article.objects.get()
+    assert Article.objects.count() == len(LISTING["articles"])
+    article = Article.objects.get(title=LISTING["articles"][0]["title"])
     assert "Deputies in the State Duma voted 397 to 0" in article.text
     assert article.title == LISTING["articles"][0]["title"] and str(article.published) == "2024-10-24"
     assert article.appearances.get().publisher == "Demo Wire"
