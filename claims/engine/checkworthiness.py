@@ -62,8 +62,8 @@ JOINT_FORMAT = 1
 # (`eval_checkworthiness`'s folds; 0.147 over three fold assignments) against
 # 0.126 for the text model, per-debate AP +0.020, 95% CI [+0.010, +0.032],
 # 38 debates better, 11 worse. C 0.3 and 3, weights 0.25, 1 and 2 all scored
-# below it (0.131-0.144 over three assignments), none by a margin that
-# would make it a different choice beyond the noise of 50 debates.
+# below it (0.131-0.144 over three assignments); C 0.3 with weight 0.5 within
+# noise of it. Its own figure is a little optimistic for being the best of 11.
 C = 1.0
 EMBEDDING_WEIGHT = 0.5
 
