@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 from django.db import connection
 
-from claims.engine import checkworthiness, embedding
+from claims.engine import embedding
 from claims.models import Claim
 
 logger = logging.getLogger(__name__)
@@ -28,6 +28,10 @@ def claims_rescore(*, claims: Sequence[Claim], vectors: np.ndarray) -> int:
     the vectors come from another embedding model than the joint model was trained on."""
     if not claims:
         return 0
+    # The model builds on the extraction library, which imports spaCy (and so torch): not in
+    # the web process, which imports the services for every request path.
+    from claims.engine import checkworthiness
+
     model = checkworthiness.shipped_joint()
     if embedding.model_name() != model.embedding_model:
         logger.warning(
