@@ -156,6 +156,14 @@ def test_it_leaves_embedded_claims_with_the_joint_score(demo_article_text, monke
     assert any(extracted[pk] != stored for pk, (stored, _) in rescored.items())
 
 
+def test_it_loads_the_joint_model_when_an_embedding_worker_warms_up():
+    from claims.engine import warmup
+
+    joint.shipped_joint.cache_clear()
+    warmup.warm(extraction_model=False)
+    assert joint.shipped_joint.cache_info().currsize == 1
+
+
 # --- Training ---------------------------------------------------------------------------------
 
 
