@@ -21,7 +21,11 @@ def warm(*, embedding_model: bool = True, extraction_model: bool = True) -> None
 
         extraction.extract("The Duma voted 397 to 0 on 24 October 2024.", published=None)
     if embedding_model:
-        embedding.embed_one("warm-up")
+        from claims.engine import checkworthiness
+
+        # The embedding stage rescores what it embeds: spaCy, sklearn and the model file
+        # take about 2 s to load on first use.
+        checkworthiness.score("warm-up", embedding.embed_one("warm-up"))
     logger.info("models warm in %.1fs", time.perf_counter() - started)
 
 

@@ -296,9 +296,10 @@ def debate_digest(texts: Sequence[str]) -> str:
     return hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()
 
 
-def save_ranker(ranker: Ranker, path: Path) -> None:
+def save_ranker(ranker: Ranker, path: Path, *, extra: Mapping[str, np.ndarray] | None = None) -> None:
     """A .npz of numbers only (plus the settings as JSON), byte for byte the same for the same model:
-    fixed zip timestamps, sorted members, float16 weights."""
+    fixed zip timestamps, sorted members, float16 weights. `extra` arrays ride along (a model that
+    builds on this one keeps its own parts there); load_ranker ignores them."""
     meta = {
         "format": MODEL_FORMAT,
         "n_features": ranker.hashing.n_features,
@@ -311,6 +312,9 @@ def save_ranker(ranker: Ranker, path: Path) -> None:
     for i, (idf, coef) in enumerate(zip(ranker.idf, ranker.coef, strict=True)):
         arrays[f"idf{i}"] = idf.astype(np.float16)
         arrays[f"coef{i}"] = coef.astype(np.float16)
+    if clash := set(extra or {}) & set(arrays):
+        raise ValueError(f"extra arrays {sorted(clash)} would replace the ranker's own")
+    arrays.update(extra or {})
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for name in sorted(arrays):
@@ -419,7 +423,7 @@ def precision_at(scores: Sequence[float], labels: Sequence[int], k: int) -> floa
     return sum(labels[i] for i in order[:k]) / k
 
 
-def evaluate(debates: Sequence[Debate], scores: Sequence[Sequence[float]]) -> dict:
+def evaluate(debates: Sequence[Debate], scores: Sequence[Sequence[float] | np.ndarray]) -> dict:
     """MAP over all sentences and over the sentences with numbers, mean P@10 and R-Precision,
     and the three per debate. Debates without a check-worthy line count in none of the means."""
     all_pairs, number_pairs, per_debate = [], [], {}

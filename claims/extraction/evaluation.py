@@ -15,6 +15,7 @@ import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -31,6 +32,9 @@ from claims.extraction.checkworthiness import (
     shipped_ranker,
 )
 
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
+
 # Chosen by grouped cross-validation on the 50 training debates (the figures
 # are in issue 16's closing note): C 0.3, 1 and 3 within noise of each other,
 # balanced class weights worse.
@@ -41,15 +45,19 @@ HASHING = Hashing()
 Scorer = Callable[[Sequence[str]], np.ndarray]
 
 
-def fit_ranker(debates: Sequence[Debate], *, hashing: Hashing = HASHING, c: float = C) -> Ranker:
-    """The shipped recipe, deterministic: the same debates give the same file byte for byte."""
-    from sklearn.feature_extraction.text import TfidfTransformer
-    from sklearn.linear_model import LogisticRegression
-
-    texts = [t for d in debates for t in d.texts]
+def training_labels(debates: Sequence[Debate]) -> np.ndarray:
     labels = np.array([y for d in debates for y in d.labels])
     if labels.min(initial=1) == labels.max(initial=0):
         raise ValueError("Training needs both check-worthy and other sentences.")
+    return labels
+
+
+def text_features(texts: Sequence[str], *, hashing: Hashing = HASHING) -> tuple[csr_matrix, tuple[np.ndarray, ...]]:
+    """The model's input for training sentences (sublinear TF-IDF per hashed block, each block
+    L2-normalised, blocks side by side) and the idf of each block, fitted on these sentences."""
+    from scipy.sparse import hstack
+    from sklearn.feature_extraction.text import TfidfTransformer
+
     blocks, idfs = [], []
     for vectorizer in hashing.vectorizers():
         counts = vectorizer.transform(texts)
@@ -59,23 +67,46 @@ def fit_ranker(debates: Sequence[Debate], *, hashing: Hashing = HASHING, c: floa
         transformer.idf_ = transformer.idf_.astype(np.float16).astype(np.float64)
         idfs.append(transformer.idf_)
         blocks.append(transformer.transform(counts))
-    from scipy.sparse import hstack
+    return hstack(blocks).tocsr(), tuple(idfs)
 
-    features = hstack(blocks).tocsr()
+
+def fit_logistic(features, labels: np.ndarray, *, c: float = C) -> tuple[np.ndarray, float]:
+    """The one linear model of the recipe (liblinear: deterministic), its weights and intercept
+    rounded to float16 as the model file keeps them."""
+    from sklearn.linear_model import LogisticRegression
+
     model = LogisticRegression(C=c, solver="liblinear", max_iter=2000, random_state=0).fit(features, labels)
-    weights = model.coef_[0].astype(np.float16).astype(np.float64)
+    return model.coef_[0].astype(np.float16).astype(np.float64), float(np.float16(model.intercept_[0]))
+
+
+def text_ranker(
+    debates: Sequence[Debate], idfs: Sequence[np.ndarray], weights: np.ndarray, intercept: float, *, hashing: Hashing
+) -> Ranker:
+    """A Ranker from the first weights (one block of n_features per analyzer); offset 0 until set."""
     n = hashing.n_features
-    coefs = tuple(weights[i * n : (i + 1) * n] for i in range(len(blocks)))
-    ranker = Ranker(
+    return Ranker(
         hashing=hashing,
         idf=tuple(idfs),
-        coef=coefs,
-        intercept=float(np.float16(model.intercept_[0])),
+        coef=tuple(weights[i * n : (i + 1) * n] for i in range(len(idfs))),
+        intercept=intercept,
         offset=0.0,
         trained_on=frozenset(debate_digest(d.texts) for d in debates),
     )
-    offset = float(np.float16(np.quantile(ranker.decisions(texts), OFFSET_QUANTILE)))
-    return dataclasses.replace(ranker, offset=offset)
+
+
+def offset_of(decisions: np.ndarray) -> float:
+    """The training decision at OFFSET_QUANTILE, as the file keeps it."""
+    return float(np.float16(np.quantile(decisions, OFFSET_QUANTILE)))
+
+
+def fit_ranker(debates: Sequence[Debate], *, hashing: Hashing = HASHING, c: float = C) -> Ranker:
+    """The shipped recipe, deterministic: the same debates give the same file byte for byte."""
+    labels = training_labels(debates)
+    texts = [t for d in debates for t in d.texts]
+    features, idfs = text_features(texts, hashing=hashing)
+    weights, intercept = fit_logistic(features, labels, c=c)
+    ranker = text_ranker(debates, idfs, weights, intercept, hashing=hashing)
+    return dataclasses.replace(ranker, offset=offset_of(ranker.decisions(texts)))
 
 
 def fit_baseline(debates: Sequence[Debate]) -> Scorer:

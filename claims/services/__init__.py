@@ -10,6 +10,7 @@ transactional where it writes; callers use them through this package
 - webhooks: signed events to subscribers; enqueue: the one way work reaches Celery
 - sources, feeds, appearances: watched feeds and sitemaps, and where each article was seen
 - dashboard, search: the editors' figures and the desk's search
+- checkworthiness: a claim's score from its text and embedding, set at the embedding stage
 - fetch, importers, claimreview: fetching pages, reading reference files, writing ClaimReview
 """
 
@@ -25,6 +26,7 @@ from claims.services.articles import (
     article_submit,
     articles_sweep,
 )
+from claims.services.checkworthiness import claims_rescore
 from claims.services.errors import Conflict, InvalidInput, NotAllowed
 from claims.services.groups import (
     claim_group,
@@ -110,6 +112,7 @@ __all__ = [
     "claim_queue",
     "claims_group",
     "claims_match_batch",
+    "claims_rescore",
     "date_parse",
     "entry_fetch",
     "group_refresh",

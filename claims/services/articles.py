@@ -23,6 +23,7 @@ from claims.models import (
 )
 from claims.services import enqueue, fetch
 from claims.services.appearances import appearance_record
+from claims.services.checkworthiness import claims_rescore
 from claims.services.errors import InvalidInput
 from claims.services.groups import claims_group
 from claims.services.matching import match_tier, numbers_compare, own_verdicts_first, reference_candidates
@@ -216,6 +217,7 @@ def article_embed(*, article: Article) -> int:
         others = _articles_waiting_to_embed(besides=article, room=settings.EMBED_BATCH_MAX - len(own))
         claims = own + list(Claim.objects.without_embedding().filter(article__in=others).only("pk", "text"))
         vectors = embedding.embed([claim.text for claim in claims]) if claims else np.zeros((0, 0), dtype=np.float32)
+        claims_rescore(claims=claims, vectors=vectors)
         embedding.store(Claim, [claim.pk for claim in claims], vectors)
         for taken in [article, *others]:
             if taken.advance(from_status=Article.Status.EMBEDDING, to_status=Article.Status.MATCHING):
