@@ -212,6 +212,7 @@ CELERY_TASK_ROUTES = {
     "claims.tasks.article_extract": {"queue": "extraction"},
     "claims.tasks.article_embed": {"queue": "embedding"},
     "claims.tasks.references_embed": {"queue": "embedding"},
+    "claims.tasks.references_embed_multilingual": {"queue": "embedding"},
     "claims.tasks.article_match": {"queue": "matching"},
     "claims.tasks.references_import_job": {"queue": "embedding"},
     "claims.tasks.webhook_deliver": {"queue": "default"},

@@ -13,15 +13,19 @@ logger = logging.getLogger(__name__)
 
 
 def warm(*, embedding_model: bool = True, extraction_model: bool = True) -> None:
-    from claims.engine import embedding
+    from claims.engine import embedding, language, multilingual
 
     started = time.perf_counter()
+    # Every process identifies languages: the web at ingest and per match
+    # request, extraction per claim.
+    language.detect("The Duma voted 397 to 0 on 24 October 2024.")
     if extraction_model:
         from claims import extraction
 
         extraction.extract("The Duma voted 397 to 0 on 24 October 2024.", published=None)
     if embedding_model:
         embedding.embed_one("warm-up")
+        multilingual.embed_one("warm-up", kind="query")
     logger.info("models warm in %.1fs", time.perf_counter() - started)
 
 
