@@ -236,7 +236,8 @@ def reference_save(*, reference: Reference, embed_now: bool = False) -> Referenc
             reference.embedding_model = embedding.model_name()
             reference.embedding_ml = multilingual.embed([reference.embedding_text], kind="passage")[0]
             reference.embedding_ml_model = multilingual.model_name()
-            transaction.on_commit(crosslingual.forget)
+            if not crosslingual.is_english(reference.language):
+                crosslingual.forget()
         else:
             references_embed_later()
     reference.save()
