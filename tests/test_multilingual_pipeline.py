@@ -158,3 +158,12 @@ def test_it_skips_e5_for_english_queries_while_no_fact_check_needs_it(demo_refer
     services.reference_create(fields=SPANISH_FACT_CHECK)
     services.references_embed()
     assert crosslingual.foreign_references_exist() is True
+
+
+def test_it_finds_the_desks_spanish_claim_for_a_spanish_search(spanish_article):
+    from claims.services import search
+
+    hits = search.claims_similar(text="Unos 3.000 soldados norcoreanos están ya en Rusia, dice Seúl")
+    assert hits, "no claim of the desk passed e5's possible tier"
+    assert "3.000 soldados" in hits[0].claim.text
+    assert hits[0].numbers == Match.Numbers.AGREES
