@@ -167,3 +167,17 @@ def test_it_finds_the_desks_spanish_claim_for_a_spanish_search(spanish_article):
     assert hits, "no claim of the desk passed e5's possible tier"
     assert "3.000 soldados" in hits[0].claim.text
     assert hits[0].numbers == Match.Numbers.AGREES
+
+
+def test_it_shows_the_spanish_claim_at_the_desk_with_the_english_fact_check_and_the_number_check(
+    spanish_article, reviewer
+):
+    from django.test import Client
+
+    vote = claim_with(spanish_article, "397 votos")
+    client = Client()
+    client.force_login(reviewer)
+    page = client.get(f"/claims/{vote.pk}/").content.decode()
+    assert "The State Duma voted 397 to 0" in page
+    assert "= agrees" in page and "≠ differs" in page  # 397-0 against demo-001, and against the 400-0 of demo-002
+    assert "multilingual" in page
