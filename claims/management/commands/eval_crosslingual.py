@@ -48,11 +48,14 @@ class Command(BaseCommand):
             help="Another query set, e.g. devtest=Q.tsv:QRELS.tsv.",
         )
         parser.add_argument("--top-k", type=int, default=10)
+        parser.add_argument(
+            "--misses", action="store_true", help="Also list, per set, the queries whose fact-check is not first."
+        )
         parser.add_argument("--json", dest="as_json", action="store_true")
         parser.add_argument("--keep-db", action="store_true")
         parser.add_argument("--database-name", default="factcheck_eval_crosslingual")
 
-    def handle(self, *args, corpus, multilingual, sets, top_k, as_json, **options):
+    def handle(self, *args, corpus, multilingual, sets, top_k, as_json, misses, **options):
         query_sets = eval_multilingual.Command().query_sets(multilingual, sets)
         corpora = [corpus, *([multilingual / "factchecks.jsonl"] if multilingual else [])]
         for path in corpora:
@@ -61,7 +64,7 @@ class Command(BaseCommand):
         connection.settings_dict.setdefault("TEST", {})["NAME"] = options["database_name"]
         old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=options["keep_db"])
         try:
-            report = self.evaluate(corpora, query_sets, top_k)
+            report = self.evaluate(corpora, query_sets, top_k, misses)
         finally:
             connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=options["keep_db"])
         if as_json:
@@ -76,7 +79,7 @@ class Command(BaseCommand):
                 f"p50 {figures['latency_p50_ms']} ms)"
             )
 
-    def evaluate(self, corpora, query_sets, top_k) -> dict:
+    def evaluate(self, corpora, query_sets, top_k, misses: bool = False) -> dict:
         from claims import services
         from claims.models import Reference
         from claims.services import importers
@@ -113,8 +116,14 @@ class Command(BaseCommand):
                 rankings[qid] = [result.reference.external_id for result in results]
                 if results:
                     scorers[results[0].scorer] += 1
+            missed = [
+                {"query": qid, "relevant": sorted(judged[qid]), "found": rankings[qid][:3]}
+                for qid in texts
+                if not rankings[qid] or rankings[qid][0] not in judged[qid]
+            ]
             report["sets"][name] = {
                 **eval_multilingual.metrics(rankings, judged),
+                **({"misses": missed} if misses else {}),
                 "rank1_scorer": dict(scorers),
                 "latency_p50_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
                 "latency_p99_ms": round(evaluation.percentile(latencies, 99) * 1000, 1) if latencies else None,
