@@ -66,7 +66,13 @@ def article_match(article_id: int) -> None:
 
 @shared_task(**RETRY)
 def references_embed() -> None:
-    services.references_embed()
+    # The English model's pass, then the e5 pass queued as its own task.
+    services.references_embed_in_turn()
+
+
+@shared_task(**RETRY)
+def references_embed_multilingual() -> None:
+    services.references_embed_multilingual()
 
 
 @shared_task

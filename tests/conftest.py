@@ -92,9 +92,10 @@ def _fresh_rate_limits():
 @pytest.fixture(autouse=True)
 def _fresh_corpus_statistics():
     """BM25 caches corpus statistics per process; each test builds its own corpus."""
-    from claims.engine import retrieval
+    from claims.engine import crosslingual, retrieval
 
     retrieval.stats_forget()
+    crosslingual.forget()
 
 
 @pytest.fixture

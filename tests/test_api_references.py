@@ -155,7 +155,7 @@ def test_it_imports_a_file_in_the_background_with_progress(
 
 
 def test_it_imports_csv_and_claimreview(editor_api, run_tasks_inline, django_capture_on_commit_callbacks, monkeypatch):
-    monkeypatch.setattr(imports, "references_embed", lambda: 0)  # the model is not the point here
+    monkeypatch.setattr(imports, "references_embed_in_turn", lambda: 0)  # the model is not the point here
     csv = b"id,claim,verdict\ncsv-1,Turnout was 61 per cent.,True\ncsv-2,Inflation hit 9.1 per cent in June.,False\n"
     review = {
         "@type": "ClaimReview",

@@ -69,9 +69,12 @@ def test_it_brings_the_demo_articles_in_from_its_own_feed(live_server, settings)
     for entry in FeedEntry.objects.order_by("pk"):
         assert entry.claim_fetch()
         sources.entry_fetch(entry=entry)
+    # One article per entry of the feed, each in its own language.
     assert Article.objects.count() == len(LISTING["articles"])
     article = Article.objects.get(title=LISTING["articles"][0]["title"])
     assert "Deputies in the State Duma voted 397 to 0" in article.text
+    languages = {entry["title"]: entry.get("language", "en") for entry in LISTING["articles"]}
+    assert dict(Article.objects.values_list("title", "language")) == languages
     assert article.title == LISTING["articles"][0]["title"] and str(article.published) == "2024-10-24"
     assert article.appearances.get().publisher == "Demo Wire"
     assert source.claim_poll()

@@ -29,8 +29,14 @@ def run_pipeline(text: str, *, published: dt.date, url: str = "", title: str = "
     return article
 
 
-def demo_articles() -> list[Article]:
-    listing = json.loads((DEMO / "feed.json").read_text(encoding="utf-8"))["articles"]
+def demo_articles(*, languages: tuple[str, ...] = ("en",)) -> list[Article]:
+    """The demo feed's articles in `languages` (the Spanish one is
+    tests/test_multilingual_pipeline.py's), in feed order."""
+    listing = [
+        entry
+        for entry in json.loads((DEMO / "feed.json").read_text(encoding="utf-8"))["articles"]
+        if entry.get("language", "en") in languages
+    ]
     return [
         run_pipeline(
             (DEMO / entry["file"]).read_text(encoding="utf-8"),

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from claims import services
-from claims.api.claims import ClaimOutput
+from claims.api.claims import LANGUAGE_HELP, ClaimOutput
 from claims.api.common import PageInput, errors, location, page_of, throttle, valid
 from claims.api.pagination import paginate
 from claims.models import Article, Claim, Match
@@ -62,7 +62,18 @@ class ArticleSummaryOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Article
-        fields = ["id", "title", "url", "published", "status", "error", "claim_count", "created", "updated"]
+        fields = [
+            "id",
+            "title",
+            "url",
+            "published",
+            "language",
+            "status",
+            "error",
+            "claim_count",
+            "created",
+            "updated",
+        ]
 
 
 class ArticleOutput(serializers.ModelSerializer):
@@ -70,11 +81,14 @@ class ArticleOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Article
-        fields = ["id", "title", "url", "published", "status", "error", "created", "updated", "claims"]
+        fields = ["id", "title", "url", "published", "language", "status", "error", "created", "updated", "claims"]
 
 
 class ArticleFilterInput(PageInput):
     status = serializers.ChoiceField(choices=Article.Status.values, required=False)
+    language = serializers.CharField(
+        required=False, max_length=10, help_text=f"Articles in this language: {LANGUAGE_HELP}"
+    )
 
 
 # --- Articles ---------------------------------------------------------------------
@@ -115,6 +129,8 @@ def article_list(request: Request) -> Response:
     rows = Article.objects.annotate(claim_count=Count("claims"))
     if query.get("status"):
         rows = rows.filter(status=query["status"])
+    if query.get("language"):
+        rows = rows.filter(language=query["language"])
     return paginate(request, rows, ArticleSummaryOutput)
 
 

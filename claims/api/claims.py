@@ -32,17 +32,44 @@ class ComparisonOutput(serializers.Serializer):
 OWN_HELP = "The reference is one of the desk's own published verdicts; those that match come first."
 
 
+SCORER_HELP = (
+    "Whose cosine `score` is, and so which thresholds its tier sits on: english (all-MiniLM-L6-v2), "
+    "multilingual (multilingual-e5-small, claim and fact-check in one language) or crosslingual (e5, two languages)."
+)
+LANGUAGE_HELP = "ISO 639-1 code, identified by lingua; und when it could not be decided."
+MATCH_LANGUAGE_HELP = "The fact-check's language (ISO 639-1)."
+
+
 class MatchOutput(serializers.ModelSerializer):
     reference = ReferenceOutput()
     comparisons = ComparisonOutput(many=True)
     own = serializers.SerializerMethodField(help_text=OWN_HELP)
+    scorer = serializers.ChoiceField(choices=Match.Scorer.choices, help_text=SCORER_HELP)
+    tier = serializers.SerializerMethodField()
+    language = serializers.CharField(source="reference.language", help_text=MATCH_LANGUAGE_HELP)
 
     class Meta:
         model = Match
-        fields = ["id", "rank", "score", "numbers", "comparisons", "decision", "own", "reference"]
+        fields = [
+            "id",
+            "rank",
+            "score",
+            "scorer",
+            "tier",
+            "numbers",
+            "comparisons",
+            "decision",
+            "own",
+            "language",
+            "reference",
+        ]
 
     def get_own(self, match: Match) -> bool:
         return match.reference.verdict_id is not None
+
+    @extend_schema_field(serializers.ChoiceField(choices=["likely", "possible", "unlikely"]))
+    def get_tier(self, match: Match) -> str:
+        return services.match_tier_of(score=match.score, numbers=match.numbers, scorer=match.scorer)
 
 
 class MatchDecisionInput(serializers.Serializer):
@@ -54,7 +81,19 @@ class ClaimOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Claim
-        fields = ["id", "text", "start", "end", "kind", "checkworthiness", "status", "slots", "group", "matches"]
+        fields = [
+            "id",
+            "text",
+            "start",
+            "end",
+            "kind",
+            "language",
+            "checkworthiness",
+            "status",
+            "slots",
+            "group",
+            "matches",
+        ]
 
 
 class VerdictOutput(serializers.ModelSerializer):
@@ -97,6 +136,7 @@ class ClaimSummaryOutput(serializers.ModelSerializer):
             "article",
             "text",
             "kind",
+            "language",
             "status",
             "checkworthiness",
             "group",
@@ -126,6 +166,7 @@ class ClaimDetailOutput(serializers.ModelSerializer):
             "start",
             "end",
             "kind",
+            "language",
             "status",
             "checkworthiness",
             "slots",
@@ -146,6 +187,9 @@ class ClaimDetailOutput(serializers.ModelSerializer):
 class ClaimFilterInput(PageInput):
     status = serializers.ChoiceField(choices=Claim.Status.values, required=False)
     kind = serializers.ChoiceField(choices=Claim.Kind.values, required=False)
+    language = serializers.CharField(
+        required=False, max_length=10, help_text=f"Claims in this language: {LANGUAGE_HELP}"
+    )
     article = serializers.IntegerField(required=False, min_value=1)
     assignee = serializers.CharField(required=False, max_length=150, help_text="A username.")
     numbers_differ = serializers.BooleanField(
@@ -176,6 +220,7 @@ def claim_list(request: Request) -> Response:
         status=query.get("status") or services.ANY_STATUS,
         article_id=query.get("article"),
         kind=query.get("kind"),
+        language=query.get("language"),
         numbers_differ=query["numbers_differ"],
     ).select_related("assignee")
     if query.get("assignee"):

@@ -32,7 +32,17 @@ class RepresentativeOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Claim
-        fields = ["id", "article", "text", "kind", "status", "checkworthiness", "numbers_differ", "best_score"]
+        fields = [
+            "id",
+            "article",
+            "text",
+            "kind",
+            "language",
+            "status",
+            "checkworthiness",
+            "numbers_differ",
+            "best_score",
+        ]
 
 
 class GroupOutput(serializers.ModelSerializer):
@@ -132,6 +142,9 @@ class GroupFilterInput(PageInput):
         choices=Claim.Status.values, required=False, help_text="Of the representative claim; default: any."
     )
     kind = serializers.ChoiceField(choices=Claim.Kind.values, required=False)
+    language = serializers.CharField(
+        required=False, max_length=10, help_text="Groups whose representative claim is in this language (ISO 639-1)."
+    )
     article = serializers.IntegerField(required=False, min_value=1, help_text="Groups with a member in this article.")
     numbers_differ = serializers.BooleanField(
         required=False, default=False, help_text="Only groups whose representative has a match whose numbers differ."
@@ -209,6 +222,7 @@ def group_list(request: Request) -> Response:
         status=query.get("status") or services.ANY_STATUS,
         article_id=query.get("article"),
         kind=query.get("kind"),
+        language=query.get("language"),
         numbers_differ=query["numbers_differ"],
         groups=True,
         sort=query["sort"],

@@ -10,28 +10,34 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from claims import services
-from claims.api.claims import OWN_HELP, ComparisonOutput
+from claims.api.claims import MATCH_LANGUAGE_HELP, OWN_HELP, SCORER_HELP, ComparisonOutput
 from claims.api.common import errors, throttle, valid
 from claims.api.references import ReferenceOutput
 from claims.models import Match
 
 # --- Matching ---------------------------------------------------------------------------
 
+THRESHOLD_HELP = "On the English model's cosine: results scored by the multilingual model keep its own tiers."
+
 
 class MatchInput(serializers.Serializer):
     text = serializers.CharField(max_length=5000)
     top_k = serializers.IntegerField(min_value=1, max_value=50, default=settings.MATCH_TOP_K)
     published = serializers.DateField(required=False, allow_null=True, default=None)
-    likely_threshold = serializers.FloatField(required=False, min_value=-1, max_value=1, allow_null=True, default=None)
+    likely_threshold = serializers.FloatField(
+        required=False, min_value=-1, max_value=1, allow_null=True, default=None, help_text=THRESHOLD_HELP
+    )
     possible_threshold = serializers.FloatField(
-        required=False, min_value=-1, max_value=1, allow_null=True, default=None
+        required=False, min_value=-1, max_value=1, allow_null=True, default=None, help_text=THRESHOLD_HELP
     )
 
 
 class MatchResultOutput(serializers.Serializer):
     rank = serializers.IntegerField()
     score = serializers.FloatField()
+    scorer = serializers.ChoiceField(choices=Match.Scorer.choices, help_text=SCORER_HELP)
     tier = serializers.ChoiceField(choices=["likely", "possible", "unlikely"])
+    language = serializers.CharField(help_text=MATCH_LANGUAGE_HELP)
     numbers = serializers.ChoiceField(choices=Match.Numbers.choices)
     comparisons = ComparisonOutput(many=True)
     own = serializers.BooleanField(help_text=OWN_HELP)
@@ -51,9 +57,11 @@ class MatchBatchInput(serializers.Serializer):
     )
     top_k = serializers.IntegerField(min_value=1, max_value=20, default=settings.MATCH_TOP_K)
     published = serializers.DateField(required=False, allow_null=True, default=None)
-    likely_threshold = serializers.FloatField(required=False, min_value=-1, max_value=1, allow_null=True, default=None)
+    likely_threshold = serializers.FloatField(
+        required=False, min_value=-1, max_value=1, allow_null=True, default=None, help_text=THRESHOLD_HELP
+    )
     possible_threshold = serializers.FloatField(
-        required=False, min_value=-1, max_value=1, allow_null=True, default=None
+        required=False, min_value=-1, max_value=1, allow_null=True, default=None, help_text=THRESHOLD_HELP
     )
 
 

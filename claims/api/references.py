@@ -15,6 +15,7 @@ from claims.api.common import EditorWrites, PageInput, errors, location, page_of
 from claims.api.pagination import paginate
 from claims.api.parsers import LimitedMultiPartParser
 from claims.api.permissions import IsEditor
+from claims.engine import multilingual
 from claims.models import ImportJob, Reference
 from claims.services import importers
 
@@ -29,6 +30,9 @@ class ReferenceOutput(serializers.ModelSerializer):
 
 class ReferenceDetailOutput(serializers.ModelSerializer):
     embedded = serializers.SerializerMethodField(help_text="Whether it can be matched yet.")
+    embedded_multilingual = serializers.SerializerMethodField(
+        help_text="Whether claims in other languages than its own can find it yet (its e5 vector is stored)."
+    )
     slots = serializers.JSONField(help_text="The numbers, tallies, rankings and dates read from the text.")
 
     class Meta:
@@ -46,12 +50,16 @@ class ReferenceDetailOutput(serializers.ModelSerializer):
             "language",
             "slots",
             "embedded",
+            "embedded_multilingual",
             "created",
             "updated",
         ]
 
     def get_embedded(self, reference: Reference) -> bool:
         return reference.embedding_model == settings.EMBEDDING_MODEL_NAME and bool(reference.embedding_model)
+
+    def get_embedded_multilingual(self, reference: Reference) -> bool:
+        return bool(reference.embedding_ml_model) and reference.embedding_ml_model == multilingual.model_name()
 
 
 class ReferenceInput(serializers.Serializer):
@@ -63,7 +71,12 @@ class ReferenceInput(serializers.Serializer):
     publisher = serializers.CharField(max_length=200, required=False, allow_blank=True)
     url = serializers.URLField(max_length=2000, required=False, allow_blank=True)
     published = serializers.DateField(required=False, allow_null=True)
-    language = serializers.CharField(max_length=10, required=False)
+    language = serializers.CharField(
+        max_length=10,
+        required=False,
+        allow_blank=True,
+        help_text="ISO 639-1; left out or blank, it is identified from the text and title.",
+    )
 
     def validate_text(self, value: str) -> str:
         if not value.strip():
@@ -81,6 +94,7 @@ class ReferenceFilterInput(PageInput):
     publisher = serializers.CharField(required=False, max_length=200)
     rating = serializers.CharField(required=False, max_length=100)
     external_id = serializers.CharField(required=False, max_length=200)
+    language = serializers.CharField(required=False, max_length=10, help_text="ISO 639-1.")
 
 
 class ImportInput(serializers.Serializer):
@@ -150,7 +164,7 @@ def reference_list(request: Request) -> Response:
     rows = Reference.objects.all()
     if query.get("q"):
         rows = rows.filter(text__icontains=query["q"])
-    for name in ("publisher", "rating", "external_id"):
+    for name in ("publisher", "rating", "external_id", "language"):
         if query.get(name):
             rows = rows.filter(**{name: query[name]})
     return paginate(request, rows, ReferenceDetailOutput)

@@ -6,16 +6,27 @@ from typing import cast
 
 from django import forms
 from django.conf import settings
+from django.conf.locale import LANG_INFO
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.http import QueryDict
 
-from claims.models import Claim, Reference, Source
+from claims.models import UNDETERMINED_LANGUAGE, Claim, Reference, Source
 from claims.services import ANY_STATUS
 
 ME, NOBODY = "me", "none"
 # The queue's orders (services.queue.QUEUE_SORTS), as the sort control names them.
 SORTS = {"checkworthiness": "Check-worthiness", "repeats": "Most repeated", "newest": "Newest"}
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """The languages lingua chooses among (settings.LANGUAGE_DETECTION_LANGUAGES),
+    by name, and "undetermined"."""
+    named = []
+    for code in settings.LANGUAGE_DETECTION_LANGUAGES:
+        code = code.strip().lower()
+        named.append((code, LANG_INFO.get(code, {}).get("name", code)))
+    return [*sorted(named, key=lambda pair: pair[1]), (UNDETERMINED_LANGUAGE, "Undetermined")]
 
 
 class QueueFilterForm(forms.Form):
@@ -26,12 +37,13 @@ class QueueFilterForm(forms.Form):
         required=False, choices=[("", "Awaiting review"), *Claim.Status.choices, (ANY_STATUS, "Any status")]
     )
     kind = forms.ChoiceField(required=False, choices=[("", "Any kind"), *Claim.Kind.choices])
+    language = forms.ChoiceField(required=False)
     article = forms.IntegerField(required=False, min_value=1)
     assignee = forms.ChoiceField(required=False)
     differs = forms.BooleanField(required=False, label="Numbers differ from a match")
     sort = forms.ChoiceField(required=False, choices=list(SORTS.items()), label="Sort by")
 
-    FIELDS = ("status", "kind", "article", "assignee", "differs", "sort")
+    FIELDS = ("status", "kind", "language", "article", "assignee", "differs", "sort")
 
     def __init__(self, data=None, *, reviewers=(), **kwargs) -> None:
         super().__init__(data, label_suffix="", **kwargs)
@@ -41,6 +53,7 @@ class QueueFilterForm(forms.Form):
             (NOBODY, "Nobody"),
             *((str(user.pk), user.get_username()) for user in reviewers),
         ]
+        cast(forms.ChoiceField, self.fields["language"]).choices = [("", "Any language"), *language_choices()]
 
     def queue_filters(self, *, user) -> dict:
         """Keyword arguments for services.claim_queue: one row per group, in the
@@ -51,6 +64,7 @@ class QueueFilterForm(forms.Form):
         return {
             "status": data.get("status") or None,
             "kind": data.get("kind") or None,
+            "language": data.get("language") or None,
             "article_id": data.get("article"),
             "assignee_id": user.pk if assignee == ME else int(assignee) if assignee.isdigit() else None,
             "unassigned": assignee == NOBODY,
@@ -141,6 +155,7 @@ class ReferenceForm(forms.ModelForm):
             "published": forms.DateInput(attrs={"type": "date"}),
         }
         labels = {"external_id": "External id"}
+        help_texts = {"language": "ISO 639-1 code, e.g. en, es; leave it blank to have it identified from the text."}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -165,11 +165,8 @@ def slot_rows(slots: Mapping | None) -> list[SlotRow]:
 
 def with_tier(match: Match) -> Match:
     # Templates read the tier beside the model's own fields.
-    match.tier = services.match_tier(  # type: ignore[attr-defined]
-        score=match.score,
-        numbers=match.numbers,
-        likely=settings.MATCH_LIKELY_THRESHOLD,
-        possible=settings.MATCH_POSSIBLE_THRESHOLD,
+    match.tier = services.match_tier_of(  # type: ignore[attr-defined]
+        score=match.score, numbers=match.numbers, scorer=match.scorer
     )
     return match
 
@@ -183,7 +180,17 @@ def with_best_matches(rows: Iterable[Claim]) -> list[Claim]:
     best = (
         Match.objects.filter(claim__in=[c.pk for c in claims])
         .select_related("reference")
-        .only("pk", "claim_id", "score", "numbers", "rank", "reference__verdict", "reference__publisher")
+        .only(
+            "pk",
+            "claim_id",
+            "score",
+            "scorer",
+            "numbers",
+            "rank",
+            "reference__verdict",
+            "reference__publisher",
+            "reference__language",
+        )
         .order_by("claim_id", "-score", "rank")
         .distinct("claim_id")
     )

@@ -138,9 +138,17 @@ def embed_one(text: str) -> np.ndarray:
     return embed([text], batch_size=1)[0]
 
 
-def store(model: type[Model], pks: Sequence[int], vectors: np.ndarray) -> int:
+def store(
+    model: type[Model],
+    pks: Sequence[int],
+    vectors: np.ndarray,
+    *,
+    column: str = "embedding",
+    name: str | None = None,
+) -> int:
     """Write the vectors of rows `pks` of `model` (a model with `embedding` and
-    `embedding_model` fields), tagged with this model's name.
+    `embedding_model` fields), tagged with this model's name; with `column`
+    another pair (`embedding_ml` and `embedding_ml_model`, tagged `name`).
 
     The vectors travel in binary through COPY into a temporary table and one
     UPDATE takes them from there: 1536 claims in 48 ms, against 220 ms for the
@@ -155,6 +163,9 @@ def store(model: type[Model], pks: Sequence[int], vectors: np.ndarray) -> int:
         return 0
     table = connection.ops.quote_name(model._meta.db_table)
     key = connection.ops.quote_name(model._meta.pk.column or "id")
+    # Both are concrete fields of `model`, whose column is their name.
+    vector_column = connection.ops.quote_name(column)
+    name_column = connection.ops.quote_name(f"{column}_model")
     # ON COMMIT DELETE ROWS needs the COPY and the UPDATE in one transaction.
     with transaction.atomic(), connection.connection.cursor() as cursor:
         # Django's cursors bind parameters as text; this one speaks pgvector's binary.
@@ -169,9 +180,9 @@ def store(model: type[Model], pks: Sequence[int], vectors: np.ndarray) -> int:
             for pk, vector in zip(pks, np.asarray(vectors, dtype=np.float32).reshape(len(pks), -1), strict=True):
                 copy.write_row((pk, vector))
         cursor.execute(
-            f"UPDATE {table} AS stored SET embedding = fresh.embedding, embedding_model = %s "
+            f"UPDATE {table} AS stored SET {vector_column} = fresh.embedding, {name_column} = %s "
             f"FROM fresh_embedding AS fresh WHERE stored.{key} = fresh.pk",
-            [model_name()],
+            [name or model_name()],
         )
         return cursor.rowcount
 

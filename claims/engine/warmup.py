@@ -13,9 +13,12 @@ logger = logging.getLogger(__name__)
 
 
 def warm(*, embedding_model: bool = True, extraction_model: bool = True) -> None:
-    from claims.engine import embedding
+    from claims.engine import embedding, language, multilingual
 
     started = time.perf_counter()
+    # Every process identifies languages: the web at ingest and per match
+    # request, extraction per claim.
+    language.detect("The Duma voted 397 to 0 on 24 October 2024.")
     if extraction_model:
         from claims import extraction
 
@@ -26,6 +29,7 @@ def warm(*, embedding_model: bool = True, extraction_model: bool = True) -> None
         # The embedding stage rescores what it embeds: spaCy, sklearn and the model file
         # take about 2 s to load on first use.
         checkworthiness.score("warm-up", embedding.embed_one("warm-up"))
+        multilingual.embed_one("warm-up", kind="query")
     logger.info("models warm in %.1fs", time.perf_counter() - started)
 
 

@@ -17,9 +17,11 @@ if TYPE_CHECKING:
     from claims.models.review import Match
 
 EMBEDDING_DIMENSIONS = 384
-
-
-EMBEDDING_DIMENSIONS = 384
+# multilingual-e5-small (claims/engine/multilingual.py): claims and fact-checks in
+# any language side by side, beside the English model's vectors.
+MULTILINGUAL_DIMENSIONS = 384
+# BCP 47's "undetermined": lingua would not decide (a short or mixed text).
+UNDETERMINED_LANGUAGE = "und"
 
 
 def content_hash(text: str) -> str:
@@ -48,6 +50,9 @@ class Article(models.Model):
     text = models.TextField()
     url = models.URLField(max_length=2000, blank=True)
     published = models.DateField(null=True, blank=True)
+    # ISO 639-1, identified at ingest (claims/engine/language.py); extraction
+    # runs in it when it has rules for it, in English otherwise.
+    language = models.CharField(max_length=10, default=UNDETERMINED_LANGUAGE, db_index=True)
     content_hash = models.CharField(max_length=64, unique=True)
     idempotency_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
@@ -97,6 +102,9 @@ class ClaimQuerySet(models.QuerySet):
     def without_embedding(self) -> ClaimQuerySet:
         return self.filter(embedding__isnull=True)
 
+    def in_language(self, language: str | None) -> ClaimQuerySet:
+        return self.filter(language=language) if language else self
+
 
 class Claim(models.Model):
     class Status(models.TextChoices):
@@ -119,12 +127,17 @@ class Claim(models.Model):
     slots = models.JSONField(default=dict, blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NUMERIC, db_index=True)
     checkworthiness = models.FloatField(default=0.0)
+    # Its own sentence's language, or its article's when lingua will not decide.
+    language = models.CharField(max_length=10, default=UNDETERMINED_LANGUAGE, db_index=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.EXTRACTED, db_index=True)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, related_name="assigned_claims", on_delete=models.SET_NULL
     )
     embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
     embedding_model = models.CharField(max_length=200, blank=True)
+    # The e5 "query" vector: what matches it to fact-checks in other languages.
+    embedding_ml = VectorField(dimensions=MULTILINGUAL_DIMENSIONS, null=True, blank=True)
+    embedding_ml_model = models.CharField(max_length=200, blank=True)
     # The repeats of one claim across articles share a group, and its verdict.
     group = models.ForeignKey(
         "claims.ClaimGroup", null=True, blank=True, related_name="members", on_delete=models.SET_NULL
@@ -139,7 +152,7 @@ class Claim(models.Model):
     updated = models.DateTimeField(auto_now=True)
 
     objects = ClaimQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["embedding", "updated"])
+    history = HistoricalRecords(excluded_fields=["embedding", "embedding_ml", "updated"])
 
     class Meta:
         ordering = ["article", "start"]
@@ -152,6 +165,13 @@ class Claim(models.Model):
             HnswIndex(
                 name="claim_embedding_hnsw",
                 fields=["embedding"],
+                m=16,
+                ef_construction=200,
+                opclasses=["vector_cosine_ops"],
+            ),
+            HnswIndex(
+                name="claim_embedding_ml_hnsw",
+                fields=["embedding_ml"],
                 m=16,
                 ef_construction=200,
                 opclasses=["vector_cosine_ops"],

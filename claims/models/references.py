@@ -10,7 +10,7 @@ from django.utils import timezone
 from pgvector.django import HnswIndex, VectorField
 from simple_history.models import HistoricalRecords
 
-from claims.models.articles import EMBEDDING_DIMENSIONS
+from claims.models.articles import EMBEDDING_DIMENSIONS, MULTILINGUAL_DIMENSIONS
 
 
 class ReferenceQuerySet(models.QuerySet):
@@ -19,6 +19,9 @@ class ReferenceQuerySet(models.QuerySet):
 
     def needing_embedding(self, model_name: str) -> ReferenceQuerySet:
         return self.filter(Q(embedding__isnull=True) | ~Q(embedding_model=model_name))
+
+    def needing_multilingual_embedding(self, model_name: str) -> ReferenceQuerySet:
+        return self.filter(Q(embedding_ml__isnull=True) | ~Q(embedding_ml_model=model_name))
 
 
 class Reference(models.Model):
@@ -32,7 +35,8 @@ class Reference(models.Model):
     publisher = models.CharField(max_length=200, blank=True)
     url = models.URLField(max_length=2000, blank=True)
     published = models.DateField(null=True, blank=True)
-    language = models.CharField(max_length=10, default="en")
+    # Given by the file or the editor, else identified at import or save.
+    language = models.CharField(max_length=10, default="en", blank=True, db_index=True)
     # Set on the references the desk's own published verdicts become.
     verdict = models.OneToOneField(
         "claims.Verdict", null=True, blank=True, related_name="reference", on_delete=models.CASCADE
@@ -40,6 +44,10 @@ class Reference(models.Model):
     slots = models.JSONField(default=dict, blank=True)
     embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
     embedding_model = models.CharField(max_length=200, blank=True)
+    # The e5 "passage" vector, searched for claims in other languages than the
+    # fact-check's (claims/engine/crosslingual.py).
+    embedding_ml = VectorField(dimensions=MULTILINGUAL_DIMENSIONS, null=True, blank=True)
+    embedding_ml_model = models.CharField(max_length=200, blank=True)
     # The lexical half of hybrid search; PostgreSQL keeps it in step with the text.
     search = models.GeneratedField(
         expression=SearchVector("text", "title", config="english"),
@@ -50,7 +58,7 @@ class Reference(models.Model):
     updated = models.DateTimeField(auto_now=True)
 
     objects = ReferenceQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["embedding", "updated", "search"])
+    history = HistoricalRecords(excluded_fields=["embedding", "embedding_ml", "updated", "search"])
 
     class Meta:
         ordering = ["pk"]
@@ -62,6 +70,13 @@ class Reference(models.Model):
             HnswIndex(
                 name="reference_embedding_hnsw",
                 fields=["embedding"],
+                m=16,
+                ef_construction=200,
+                opclasses=["vector_cosine_ops"],
+            ),
+            HnswIndex(
+                name="reference_embedding_ml_hnsw",
+                fields=["embedding_ml"],
                 m=16,
                 ef_construction=200,
                 opclasses=["vector_cosine_ops"],

@@ -18,6 +18,13 @@ class Match(models.Model):
         NOT_COMPARABLE = "not_comparable", "Not comparable"
         NO_NUMBERS = "no_numbers", "No numbers"
 
+    class Scorer(models.TextChoices):
+        """Whose cosine `score` is, which decides the thresholds of its tiers."""
+
+        ENGLISH = "english", "all-MiniLM-L6-v2 (English)"
+        MULTILINGUAL = "multilingual", "multilingual-e5-small, same language"
+        CROSSLINGUAL = "crosslingual", "multilingual-e5-small, across languages"
+
     class Decision(models.TextChoices):
         PENDING = "pending", "Not decided"
         CONFIRMED = "confirmed", "Same claim"
@@ -29,6 +36,7 @@ class Match(models.Model):
     # The retrieval's ranking score (z-scores fused); the cosine is `score`.
     fused = models.FloatField(null=True, blank=True)
     rank = models.PositiveSmallIntegerField()
+    scorer = models.CharField(max_length=20, choices=Scorer.choices, default=Scorer.ENGLISH)
     numbers = models.CharField(max_length=20, choices=Numbers.choices, default=Numbers.NO_NUMBERS)
     comparisons = models.JSONField(default=list, blank=True)
     decision = models.CharField(max_length=20, choices=Decision.choices, default=Decision.PENDING)

@@ -43,10 +43,12 @@ from claims.services.matching import (
     claim_match,
     claims_match_batch,
     match_tier,
+    match_tier_of,
     numbers_compare,
     reference_candidates,
     reference_search,
     slots_of,
+    tier_thresholds,
 )
 from claims.services.queue import ANY_STATUS, QUEUE_ORDER, claim_neighbours, claim_queue, status_counts
 from claims.services.references import (
@@ -60,6 +62,8 @@ from claims.services.references import (
     reference_save,
     reference_update,
     references_embed,
+    references_embed_in_turn,
+    references_embed_multilingual,
     references_import,
 )
 from claims.services.review import (
@@ -125,6 +129,7 @@ __all__ = [
     "import_job_run",
     "match_decide",
     "match_tier",
+    "match_tier_of",
     "numbers_compare",
     "reference_candidates",
     "reference_create",
@@ -135,11 +140,14 @@ __all__ = [
     "reference_search",
     "reference_update",
     "references_embed",
+    "references_embed_in_turn",
+    "references_embed_multilingual",
     "references_import",
     "slots_of",
     "source_poll",
     "sources_tick",
     "status_counts",
+    "tier_thresholds",
     "verdict_event",
     "verdict_publish",
     "verdict_record",

@@ -13,8 +13,9 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from claims.engine import embedding
+from claims.engine import embedding, language, multilingual
 from claims.models import (
+    UNDETERMINED_LANGUAGE,
     Article,
     Claim,
     Match,
@@ -26,10 +27,19 @@ from claims.services.appearances import appearance_record
 from claims.services.checkworthiness import claims_rescore
 from claims.services.errors import InvalidInput
 from claims.services.groups import claims_group
-from claims.services.matching import match_tier, numbers_compare, own_verdicts_first, reference_candidates
+from claims.services.matching import (
+    extraction_language,
+    match_tier_of,
+    numbers_compare,
+    own_verdicts_first,
+    reference_candidates,
+)
 from claims.services.webhooks import article_event, webhooks_notify
 
 logger = logging.getLogger(__name__)
+
+# What lingua reads of an article: enough to decide, and a long article costs no more.
+LANGUAGE_SAMPLE_CHARS = 3000
 
 
 def article_ingest(
@@ -73,6 +83,7 @@ def article_ingest(
                     "title": title[:500],
                     "url": url,
                     "published": published,
+                    "language": language.detect(f"{title}\n{text[:LANGUAGE_SAMPLE_CHARS]}"),
                     "submitted_by": submitted_by,
                     "idempotency_key": idempotency_key or None,
                 },
@@ -178,7 +189,15 @@ def article_extract(*, article: Article) -> int:
     """Pull the claims out of an article. Returns how many were stored."""
     from claims import extraction
 
-    found = extraction.extract(article.text, published=article.published)
+    found = [
+        claim.to_dict()
+        for claim in extraction.extract(
+            article.text, published=article.published, language=extraction_language(article.language)
+        )
+    ]
+    # A claim's language is its sentence's; one too short for lingua to
+    # decide on is in its article's.
+    codes = language.detect_many([item["text"] for item in found])
     rows = [
         Claim(
             article=article,
@@ -188,8 +207,9 @@ def article_extract(*, article: Article) -> int:
             slots=item["slots"],
             kind=item["kind"],
             checkworthiness=item["checkworthiness"],
+            language=article.language if code == UNDETERMINED_LANGUAGE else code,
         )
-        for item in (claim.to_dict() for claim in found)
+        for item, code in zip(found, codes, strict=True)
     ]
     with transaction.atomic():
         # A redelivered task finds its claims already there: the unique span
@@ -216,9 +236,14 @@ def article_embed(*, article: Article) -> int:
         own = list(Claim.objects.without_embedding().filter(article=article).only("pk", "text"))
         others = _articles_waiting_to_embed(besides=article, room=settings.EMBED_BATCH_MAX - len(own))
         claims = own + list(Claim.objects.without_embedding().filter(article__in=others).only("pk", "text"))
-        vectors = embedding.embed([claim.text for claim in claims]) if claims else np.zeros((0, 0), dtype=np.float32)
+        texts, pks = [claim.text for claim in claims], [claim.pk for claim in claims]
+        vectors = embedding.embed(texts) if claims else np.zeros((0, 0), dtype=np.float32)
         claims_rescore(claims=claims, vectors=vectors)
-        embedding.store(Claim, [claim.pk for claim in claims], vectors)
+        embedding.store(Claim, pks, vectors)
+        # Both: MiniLM ranks English fact-checks best and groups the desk's
+        # claims; e5 finds fact-checks across languages.
+        vectors_ml = multilingual.embed(texts, kind="query") if claims else vectors
+        embedding.store(Claim, pks, vectors_ml, column="embedding_ml", name=multilingual.model_name())
         for taken in [article, *others]:
             if taken.advance(from_status=Article.Status.EMBEDDING, to_status=Article.Status.MATCHING):
                 article_enqueue(article=taken)
@@ -268,7 +293,14 @@ def article_match(*, article: Article, top_k: int | None = None) -> int:
     new_matches: list[Match] = []
     for claim in claims:
         suggested = []
-        for found in reference_candidates(text=claim.text, vector=claim.embedding, top_k=top_k):
+        candidates = reference_candidates(
+            text=claim.text,
+            vector=claim.embedding,
+            vector_ml=claim.embedding_ml if claim.embedding_ml_model == multilingual.model_name() else None,
+            language=claim.language,
+            top_k=top_k,
+        )
+        for found in candidates:
             comparisons, summary = numbers_compare(claim_slots=claim.slots, reference_slots=found.reference.slots)
             suggested.append(
                 Match(
@@ -276,6 +308,7 @@ def article_match(*, article: Article, top_k: int | None = None) -> int:
                     reference=found.reference,
                     score=found.cosine,
                     fused=found.fused,
+                    scorer=found.scorer,
                     comparisons=comparisons,
                     numbers=summary,
                 )
@@ -284,12 +317,7 @@ def article_match(*, article: Article, top_k: int | None = None) -> int:
         ordered = own_verdicts_first(
             suggested,
             own=lambda match: match.reference.verdict_id is not None,
-            tier=lambda match: match_tier(
-                score=match.score,
-                numbers=match.numbers,
-                likely=settings.MATCH_LIKELY_THRESHOLD,
-                possible=settings.MATCH_POSSIBLE_THRESHOLD,
-            ),
+            tier=lambda match: match_tier_of(score=match.score, numbers=match.numbers, scorer=match.scorer),
         )
         for rank, match in enumerate(ordered, start=1):
             match.rank = rank

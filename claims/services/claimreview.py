@@ -10,7 +10,7 @@ import datetime as dt
 from django.conf import settings
 from django.urls import reverse
 
-from claims.models import Article, Match, Verdict
+from claims.models import UNDETERMINED_LANGUAGE, Article, Match, Verdict
 from claims.services.appearances import group_appearances
 
 
@@ -65,12 +65,16 @@ def claimreview(verdict: Verdict, *, base_url: str) -> dict:
     value, worst, best = rating_value(verdict.rating)
     url = base_url.rstrip("/") + reverse("claimreview-detail", args=[verdict.pk])
     organisation = {"@type": "Organization", "name": settings.CLAIMREVIEW_PUBLISHER}
+    # schema.org's inLanguage (BCP 47): the claim's, on the Claim and on the
+    # review of it, whose claimReviewed quotes it; left out when undetermined.
+    in_language = {"inLanguage": claim.language} if claim.language != UNDETERMINED_LANGUAGE else {}
     return {
         "@context": "https://schema.org",
         "@type": "ClaimReview",
         "@id": url,
         "url": url,
         "claimReviewed": claim.text,
+        **in_language,
         "datePublished": verdict.published_at.date().isoformat() if verdict.published_at else None,
         "author": organisation,
         "reviewBody": verdict.note or None,
@@ -83,6 +87,7 @@ def claimreview(verdict: Verdict, *, base_url: str) -> dict:
         },
         "itemReviewed": {
             "@type": "Claim",
+            **in_language,
             "datePublished": claim.article.published.isoformat() if claim.article.published else None,
             "appearance": item_appearances(verdict),
         },

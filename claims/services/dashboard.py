@@ -17,6 +17,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from claims.models import Claim, Match, Source, Verdict
+from claims.services.matching import tier_thresholds
 
 
 @dataclass(frozen=True)
@@ -189,13 +190,16 @@ def time_to_verdict(*, since: dt.date, until: dt.date) -> Figure:
 
 
 def _tier() -> Case:
-    """services.match_tier in SQL: numbers that differ are never "likely"."""
-    likely, possible = settings.MATCH_LIKELY_THRESHOLD, settings.MATCH_POSSIBLE_THRESHOLD
-    return Case(
-        When(Q(score__gte=likely) & ~Q(numbers=Match.Numbers.DIFFERS), then=Value("likely")),
-        When(score__gte=possible, then=Value("possible")),
-        default=Value("unlikely"),
-    )
+    """services.match_tier_of in SQL: each match on its own model's thresholds,
+    and numbers that differ are never "likely"."""
+    likely, possible = [], []
+    for scorer in Match.Scorer.values:
+        above, floor = tier_thresholds(scorer=scorer)
+        likely.append(
+            When(Q(scorer=scorer, score__gte=above) & ~Q(numbers=Match.Numbers.DIFFERS), then=Value("likely"))
+        )
+        possible.append(When(scorer=scorer, score__gte=floor, then=Value("possible")))
+    return Case(*likely, *possible, default=Value("unlikely"))
 
 
 def matches_by_tier(*, since: dt.date, until: dt.date) -> Figure:
@@ -217,7 +221,9 @@ def matches_by_tier(*, since: dt.date, until: dt.date) -> Figure:
         columns=("tier", "best match of a claim", "every suggestion"),
         rows=[(tier, *counts.get(tier, (0, 0))) for tier in ("likely", "possible", "unlikely")],
         note=f"likely: cosine ≥ {settings.MATCH_LIKELY_THRESHOLD} and numbers not differing; "
-        f"possible: ≥ {settings.MATCH_POSSIBLE_THRESHOLD}.",
+        f"possible: ≥ {settings.MATCH_POSSIBLE_THRESHOLD} (multilingual model: "
+        f"{settings.MULTILINGUAL_LIKELY_THRESHOLD}, across languages {settings.MULTILINGUAL_CROSSLINGUAL_LIKELY_THRESHOLD}; "
+        f"{settings.MULTILINGUAL_POSSIBLE_THRESHOLD}).",
     )
 
 

@@ -25,7 +25,7 @@ from pgvector.django import CosineDistance
 from claims.engine import grouping
 from claims.models import Appearance, Claim, ClaimGroup, Match, Verdict, WebhookSubscription
 from claims.services.errors import InvalidInput
-from claims.services.matching import numbers_compare
+from claims.services.matching import match_tier_of, numbers_compare
 from claims.services.webhooks import verdict_event, webhooks_notify
 
 logger = logging.getLogger(__name__)
@@ -77,8 +77,14 @@ def _best_reference(claim: Claim) -> Match | None:
         return None
     if match.decision == Match.Decision.CONFIRMED:
         return match
-    if match.reference.verdict_id is not None and match.score >= settings.MATCH_LIKELY_THRESHOLD:
+    likely = match_tier_of(score=match.score, numbers=match.numbers, scorer=match.scorer) == "likely"
+    if match.reference.verdict_id is not None and likely:
         return match
+    if match.scorer != Match.Scorer.ENGLISH:
+        # The floors below were calibrated on MiniLM's cosines and the hybrid's
+        # scores; the multilingual model's cosines sit higher, so only its own
+        # "likely" tier counts.
+        return match if likely else None
     if (match.fused or 0.0) >= model.reference_min_score and match.score >= model.reference_min_cosine:
         return match
     return None

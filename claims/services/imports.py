@@ -13,7 +13,7 @@ from claims.models import (
 )
 from claims.services import enqueue, importers
 from claims.services.errors import InvalidInput
-from claims.services.references import ImportReport, references_embed, references_import
+from claims.services.references import ImportReport, references_embed_in_turn, references_import
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,8 @@ def import_job_run(*, job: ImportJob) -> ImportJob:
         progress(references_import(rows=rows, progress=progress))
         job.advance(from_statuses=(ImportJob.Status.IMPORTING,), to_status=ImportJob.Status.EMBEDDING)
     if job.status == ImportJob.Status.EMBEDDING:
-        embedded = references_embed()
+        # English matching is ready when the job is done; e5 follows in its own task.
+        embedded = references_embed_in_turn()
         ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.EMBEDDING).update(
             status=ImportJob.Status.DONE, embedded=embedded, data=b"", finished=timezone.now(), updated=timezone.now()
         )

@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from django.conf import settings
 
-from claims.engine import embedding, numbers, retrieval
+from claims.engine import crosslingual, embedding, language, multilingual, numbers, retrieval
 from claims.models import (
     Match,
     Reference,
@@ -33,17 +33,62 @@ class MatchResult:
     numbers: str
     comparisons: list[dict] = field(default_factory=list)
     own: bool = False  # the reference is one of the desk's own published verdicts
+    scorer: str = Match.Scorer.ENGLISH  # whose cosine `score` is
+
+    @property
+    def language(self) -> str:
+        return self.reference.language
 
 
-def reference_candidates(*, text: str, vector, top_k: int, mode: str | None = None) -> list[retrieval.Candidate]:
-    """The top_k references for a claim, best first, with their cosine and ranking score."""
-    return retrieval.search(text=text, vector=vector, top_k=top_k, mode=mode or settings.MATCH_MODE)
+def reference_candidates(
+    *,
+    text: str,
+    vector,
+    top_k: int,
+    mode: str | None = None,
+    vector_ml=None,
+    language: str = "en",
+) -> list[crosslingual.Candidate]:
+    """The top_k references for a claim in `language`, best first, with their
+    cosine (of the model `scorer` names) and ranking score. Without `vector_ml`
+    (the claim's e5 vector) only the English search runs."""
+    return crosslingual.search(
+        text=text, vector=vector, vector_ml=vector_ml, language=language, top_k=top_k, mode=mode or settings.MATCH_MODE
+    )
 
 
 def reference_search(*, text: str, vector, top_k: int, mode: str | None = None) -> list[tuple[Reference, float]]:
-    """The top_k references for a claim, best first, each with its cosine similarity."""
+    """The top_k references for an English claim by the English search alone,
+    best first, each with its cosine similarity (the benchmarks' query)."""
     found = reference_candidates(text=text, vector=vector, top_k=top_k, mode=mode)
     return [(candidate.reference, candidate.cosine) for candidate in found]
+
+
+def tier_thresholds(*, scorer: str, likely: float | None = None, possible: float | None = None) -> tuple[float, float]:
+    """(likely, possible) for a score of `scorer`'s model. Thresholds given by
+    a caller are on the English model's cosine and hold for its scores only."""
+    if scorer == Match.Scorer.MULTILINGUAL:
+        return settings.MULTILINGUAL_LIKELY_THRESHOLD, settings.MULTILINGUAL_POSSIBLE_THRESHOLD
+    if scorer == Match.Scorer.CROSSLINGUAL:
+        return settings.MULTILINGUAL_CROSSLINGUAL_LIKELY_THRESHOLD, settings.MULTILINGUAL_POSSIBLE_THRESHOLD
+    return (
+        settings.MATCH_LIKELY_THRESHOLD if likely is None else likely,
+        settings.MATCH_POSSIBLE_THRESHOLD if possible is None else possible,
+    )
+
+
+def match_tier_of(*, score: float, numbers: str, scorer: str) -> str:
+    """The tier of a stored match, on its own model's thresholds."""
+    likely, possible = tier_thresholds(scorer=scorer)
+    return match_tier(score=score, numbers=numbers, likely=likely, possible=possible)
+
+
+def extraction_language(code: str | None) -> str:
+    """The language to extract claims in: the text's own when the extractor
+    has rules for it, English otherwise."""
+    from claims.extraction.locales import LANGUAGES
+
+    return code if code in LANGUAGES else "en"
 
 
 def match_tier(*, score: float, numbers: str, likely: float, possible: float) -> str:
@@ -81,6 +126,23 @@ def _query_extractor() -> ThreadPoolExecutor:
     return _extractor[1]
 
 
+def _query_vectors(texts: Sequence[str], languages: Sequence[str]) -> tuple[list, list]:
+    """Each query's MiniLM vector (None for one the English search will not
+    run for) and e5 vector (None when no e5 search would find anything new:
+    an English query while the corpus holds no fact-check in another language)."""
+    english = [i for i, code in enumerate(languages) if crosslingual.is_english(code)]
+    wanted_ml = [i for i in range(len(texts)) if i not in set(english) or crosslingual.foreign_references_exist()]
+    vectors: list = [None] * len(texts)
+    vectors_ml: list = [None] * len(texts)
+    if english:
+        for i, vector in zip(english, embedding.embed([texts[i] for i in english]), strict=True):
+            vectors[i] = vector
+    if wanted_ml:
+        for i, vector in zip(wanted_ml, multilingual.embed([texts[i] for i in wanted_ml], kind="query"), strict=True):
+            vectors_ml[i] = vector
+    return vectors, vectors_ml
+
+
 def claim_match(
     *,
     text: str,
@@ -90,17 +152,24 @@ def claim_match(
     possible: float | None = None,
     mode: str | None = None,
 ) -> list[MatchResult]:
-    """Match one claim text against the reference corpus, with number checks."""
+    """Match one claim text, in whatever language, against the reference corpus, with number checks."""
     from claims import extraction
 
     if not text or not text.strip():
         raise InvalidInput("The text is empty.", fields={"text": "This field may not be blank."})
     body, posted = retrieval.split_signature(text)
+    code = language.detect(body)
     # Extraction is half of a match request's CPU time and its slots are only
     # needed after the search: run it beside the embedding and the search.
-    slots = _query_extractor().submit(lambda: slots_of(body, extraction.extract(body, published=published or posted)))
-    vector = embedding.embed_one(retrieval.clean_query(body) or text)
-    found = reference_search(text=text, vector=vector, top_k=top_k or settings.MATCH_TOP_K, mode=mode)
+    slots = _query_extractor().submit(
+        lambda: slots_of(
+            body, extraction.extract(body, published=published or posted, language=extraction_language(code))
+        )
+    )
+    (vector,), (vector_ml,) = _query_vectors([retrieval.clean_query(body) or text], [code])
+    found = reference_candidates(
+        text=text, vector=vector, vector_ml=vector_ml, language=code, top_k=top_k or settings.MATCH_TOP_K, mode=mode
+    )
     return _match_results(found=found, query_slots=slots.result(), likely=likely, possible=possible)
 
 
@@ -112,8 +181,8 @@ def claims_match_batch(
     likely: float | None = None,
     possible: float | None = None,
 ) -> list[list[MatchResult]]:
-    """Match many claim texts at once: one embedding batch and one extraction
-    batch for all of them; a list of results per text, in order."""
+    """Match many claim texts at once: one embedding batch per model and one
+    extraction batch per language for all of them; a list of results per text, in order."""
     from claims import extraction
 
     texts = list(texts)
@@ -128,42 +197,54 @@ def claims_match_batch(
         )
     if not texts:
         return []
-    vectors = embedding.embed([retrieval.clean_query(text) or text for text in texts])
-    found = extraction.extract_many(texts, published=published)
+    codes = language.detect_many(texts)
+    vectors, vectors_ml = _query_vectors([retrieval.clean_query(text) or text for text in texts], codes)
+    found: list = [None] * len(texts)
+    by_language: dict[str, list[int]] = {}
+    for i, code in enumerate(codes):
+        by_language.setdefault(extraction_language(code), []).append(i)
+    for lang, rows in by_language.items():
+        claims_found = extraction.extract_many([texts[i] for i in rows], published=published, language=lang)
+        for i, claims_of_text in zip(rows, claims_found, strict=True):
+            found[i] = claims_of_text
     top_k = top_k or settings.MATCH_TOP_K
     return [
         _match_results(
-            found=reference_search(text=text, vector=vector, top_k=top_k),
-            query_slots=slots_of(text, claims_found),
+            found=reference_candidates(
+                text=texts[i], vector=vectors[i], vector_ml=vectors_ml[i], language=codes[i], top_k=top_k
+            ),
+            query_slots=slots_of(texts[i], found[i]),
             likely=likely,
             possible=possible,
         )
-        for text, vector, claims_found in zip(texts, vectors, found, strict=True)
+        for i in range(len(texts))
     ]
 
 
 def _match_results(
     *,
-    found: Sequence[tuple[Reference, float]],
+    found: Sequence[crosslingual.Candidate],
     query_slots: Mapping,
     likely: float | None,
     possible: float | None,
 ) -> list[MatchResult]:
-    """The found references as ranked results, each with its number checks and tier."""
-    likely = settings.MATCH_LIKELY_THRESHOLD if likely is None else likely
-    possible = settings.MATCH_POSSIBLE_THRESHOLD if possible is None else possible
+    """The found references as ranked results, each with its number checks and
+    the tier of its own model's cosine."""
     results = []
-    for reference, score in found:
+    for candidate in found:
+        reference, score = candidate.reference, candidate.cosine
         comparisons, summary = numbers_compare(claim_slots=query_slots, reference_slots=reference.slots)
+        above, floor = tier_thresholds(scorer=candidate.scorer, likely=likely, possible=possible)
         results.append(
             MatchResult(
                 reference=reference,
                 score=round(score, 4),
                 rank=0,
-                tier=match_tier(score=score, numbers=summary, likely=likely, possible=possible),
+                tier=match_tier(score=score, numbers=summary, likely=above, possible=floor),
                 numbers=summary,
                 comparisons=comparisons,
                 own=reference.verdict_id is not None,
+                scorer=candidate.scorer,
             )
         )
     ordered = own_verdicts_first(results, own=lambda r: r.own, tier=lambda r: r.tier)

@@ -43,6 +43,7 @@ def claim_queue(
     status: str | None = None,
     article_id: int | None = None,
     kind: str | None = None,
+    language: str | None = None,
     assignee_id: int | None = None,
     unassigned: bool = False,
     numbers_differ: bool = False,
@@ -53,7 +54,8 @@ def claim_queue(
 
     `status` None means awaiting review; ANY_STATUS means every status. With
     `groups`, only each group's representative, and `article_id` finds the
-    groups with a member in that article. Each claim is annotated with
+    groups with a member in that article; `language` keeps the claims (the
+    representatives) in that language. Each claim is annotated with
     `numbers_differ`, its `best_score` among its matches, and its group's
     `appearances` (articles), `sources`, `first_seen` and `last_seen`.
     """
@@ -72,6 +74,8 @@ def claim_queue(
         claims = claims.filter(in_article)
     if kind:
         claims = claims.filter(kind=kind)
+    if language:
+        claims = claims.filter(language=language)
     if unassigned:
         claims = claims.filter(assignee__isnull=True)
     elif assignee_id is not None:

@@ -7,11 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db.models import OuterRef, Subquery
 from pgvector.django import CosineDistance
 
-from claims.models import Claim, Verdict
+from claims.models import Claim, Match, Verdict
 from claims.services import matching
 
 
@@ -34,39 +33,48 @@ class SearchResult:
 def claims_similar(*, text: str, top_k: int = 10, published: dt.date | None = None) -> list[ClaimHit]:
     """The desk's own claims nearest to `text` by cosine, above the "possible" tier.
 
-    An exact scan of Claim.embedding (there is no vector index on claims): a
-    desk's claims number thousands, not the millions of a reference corpus."""
+    An English text is compared by the English model's vectors, a text in
+    another language by e5's (with e5's tiers), so a Spanish query finds the
+    desk's Spanish and English claims alike. An exact scan (a desk's claims
+    number thousands, not the millions of a reference corpus)."""
     from claims import extraction
-    from claims.engine import embedding, retrieval
+    from claims.engine import crosslingual, embedding, language, multilingual, retrieval
 
     body, posted = retrieval.split_signature(text)
-    vector = embedding.embed_one(retrieval.clean_query(body) or text)
+    query = retrieval.clean_query(body) or text
+    code = language.detect(body)
+    english = crosslingual.is_english(code)
+    if english:
+        vector, column, model = embedding.embed_one(query), "embedding", embedding.model_name()
+    else:
+        vector, column, model = multilingual.embed_one(query, kind="query"), "embedding_ml", multilingual.model_name()
     latest = Verdict.objects.filter(claim=OuterRef("pk")).order_by("-created").values("rating")[:1]
     nearest = list(
-        Claim.objects.filter(embedding__isnull=False, embedding_model=embedding.model_name())
+        Claim.objects.filter(**{f"{column}__isnull": False, f"{column}_model": model})
         .select_related("article")
-        .defer("embedding", "article__text")
-        .annotate(distance=CosineDistance("embedding", vector), rating=Subquery(latest))
+        .defer("embedding", "embedding_ml", "article__text")
+        .annotate(distance=CosineDistance(column, vector), rating=Subquery(latest))
         .order_by("distance")[:top_k]
     )
     hits = []
-    query_slots = matching.slots_of(body, extraction.extract(body, published=published or posted))
+    found = extraction.extract(body, published=published or posted, language=matching.extraction_language(code))
+    query_slots = matching.slots_of(body, found)
     for claim in nearest:
         score = 1.0 - float(claim.distance)
-        if score < settings.MATCH_POSSIBLE_THRESHOLD:
+        scorer = (
+            Match.Scorer.ENGLISH
+            if english
+            else crosslingual.scorer_of(claim_language=code, reference_language=claim.language)
+        )
+        likely, possible = matching.tier_thresholds(scorer=scorer)
+        if score < possible:
             break
         comparisons, summary = matching.numbers_compare(claim_slots=query_slots, reference_slots=claim.slots)
-        tier = matching.match_tier(
-            score=score,
-            numbers=summary,
-            likely=settings.MATCH_LIKELY_THRESHOLD,
-            possible=settings.MATCH_POSSIBLE_THRESHOLD,
-        )
         hits.append(
             ClaimHit(
                 claim=claim,
                 score=round(score, 4),
-                tier=tier,
+                tier=matching.match_tier(score=score, numbers=summary, likely=likely, possible=possible),
                 numbers=summary,
                 comparisons=comparisons,
                 rating=claim.rating or "",

@@ -1,14 +1,15 @@
 from django.core.management.base import BaseCommand
 
 from claims import services
-from claims.engine import embedding
+from claims.engine import embedding, multilingual
 from claims.models import Reference
 from claims.services import enqueue
 
 
 class Command(BaseCommand):
     help = (
-        "Embed references that have no embedding from the current model (after a model change, all of them). "
+        "Embed references that have no embedding from the current model (after a model change, all of them), "
+        "with the English model and then with the multilingual one. "
         "Queues the work for a Celery worker unless --now is given."
     )
 
@@ -18,10 +19,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, all: bool, now: bool, **options):
         if all:
-            Reference.objects.update(embedding=None, embedding_model="")
+            Reference.objects.update(embedding=None, embedding_model="", embedding_ml=None, embedding_ml_model="")
         pending = Reference.objects.needing_embedding(embedding.model_name()).count()
+        pending_ml = Reference.objects.needing_multilingual_embedding(multilingual.model_name()).count()
         if now:
-            self.stdout.write(f"embedded {services.references_embed()} of {pending}")
+            done = services.references_embed(also_multilingual=False)
+            self.stdout.write(f"embedded {done} of {pending}")
+            self.stdout.write(f"multilingual: embedded {services.references_embed_multilingual()} of {pending_ml}")
         else:
             enqueue.later("references_embed")
-            self.stdout.write(f"queued {pending} references for embedding")
+            self.stdout.write(f"queued {pending} references for embedding ({pending_ml} multilingual)")
