@@ -25,7 +25,8 @@ class Command(BaseCommand):
         if now:
             done = services.references_embed(also_multilingual=False)
             self.stdout.write(f"embedded {done} of {pending}")
-            self.stdout.write(f"multilingual: embedded {services.references_embed_multilingual()} of {pending_ml}")
+            if pending_ml:
+                self.stdout.write(f"multilingual: embedded {services.references_embed_multilingual()} of {pending_ml}")
         else:
             enqueue.later("references_embed")
             self.stdout.write(f"queued {pending} references for embedding ({pending_ml} multilingual)")
