@@ -153,6 +153,7 @@ def test_it_rebuilds_the_model_byte_for_byte(debates_dir, tmp_path):
     assert ranker.score(CHECKABLE[0]) > ranker.score(CHATTER[0])
 
 
+@pytest.mark.rebuild
 @pytest.mark.skipif(not SHARED_DEBATES.exists(), reason="needs ../shared/data/checkthat2020-t5-debates")
 def test_it_rebuilds_the_committed_model_from_the_shared_debates(tmp_path):
     rebuilt = tmp_path / "model.npz"

@@ -190,6 +190,7 @@ def test_it_puts_the_training_sentences_on_the_text_models_scale(debates_dir):
     assert above == pytest.approx(1 - OFFSET_QUANTILE, abs=0.03)
 
 
+@pytest.mark.rebuild
 @pytest.mark.skipif(not SHARED_DEBATES.exists(), reason="needs ../shared/data/checkthat2020-t5-debates")
 def test_it_rebuilds_the_committed_joint_model_from_the_shared_debates(tmp_path):
     rebuilt = tmp_path / "joint.npz"
