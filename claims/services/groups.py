@@ -62,17 +62,36 @@ class Evidence:
         return {key: value for key, value in asdict(self).items() if key == "how" or value != unset[key]}
 
 
-def _lock() -> None:
+def _lock(*, search: bool = False) -> None:
+    sql, params = "SELECT pg_advisory_xact_lock(hashtext(%s))", [GROUPING_LOCK]
+    if search:
+        # The nearest-claims search's settings, in the same round trip: every
+        # query counts when each claim of every article is grouped.
+        sql += ", set_config('hnsw.ef_search', %s, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)"
+        params.append(str(max(NEAREST_CLAIMS, settings.HNSW_EF_SEARCH)))
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [GROUPING_LOCK])
+        cursor.execute(sql, params)
 
 
 def _best_reference(claim: Claim) -> Match | None:
-    """The claim's rank-1 match when it is confident enough to be evidence: a
-    reviewer confirmed it, the desk's own verdict in the "likely" tier, or a
-    ranking score and cosine past the calibrated floors."""
+    return _confident(claim.matches.filter(rank=1).select_related("reference").first())
+
+
+def _best_references(claims: Iterable[Claim]) -> dict[int, Match | None]:
+    """`_best_reference` of many claims in one query: a repeated claim has up to
+    forty candidates, and one query each made grouping cost more than matching."""
+    ids = [claim.pk for claim in claims]
+    found: dict[int, Match] = {}
+    for match in Match.objects.filter(claim__in=ids, rank=1).select_related("reference"):
+        found.setdefault(match.claim_id, match)
+    return {pk: _confident(found.get(pk)) for pk in ids}
+
+
+def _confident(match: Match | None) -> Match | None:
+    """A rank-1 match when it is confident enough to be evidence: a reviewer
+    confirmed it, the desk's own verdict in the "likely" tier, or a ranking
+    score and cosine past the calibrated floors."""
     model = grouping.model()
-    match = claim.matches.filter(rank=1).select_related("reference").first()
     if match is None or match.decision == Match.Decision.REJECTED:
         return None
     if match.decision == Match.Decision.CONFIRMED:
@@ -98,26 +117,36 @@ def _own_verdict_group(best: Match | None) -> ClaimGroup | None:
     return ClaimGroup.objects.filter(verdicts=best.reference.verdict_id).first()
 
 
+# Candidates are read with their group and its representative, never their vectors.
+_VECTORS = (
+    "embedding",
+    "embedding_ml",
+    "group__representative__embedding",
+    "group__representative__embedding_ml",
+)
+
+
 def _candidates(claim: Claim, *, best: Match | None, own_group: ClaimGroup | None) -> dict[int, tuple[Claim, float]]:
     """Grouped claims that could say the same thing, each with its cosine: the
-    nearest by embedding, and those whose best match is the same fact-check."""
+    nearest by embedding, and those whose best match is the same fact-check.
+    Runs after `_lock(search=True)`, which sets the HNSW search for it."""
     found: dict[int, tuple[Claim, float]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL hnsw.ef_search = %s", [max(NEAREST_CLAIMS, settings.HNSW_EF_SEARCH)])
-        cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
     nearest = (
         Claim.objects.filter(group__isnull=False, embedding__isnull=False)
         .exclude(pk=claim.pk)
         .annotate(distance=CosineDistance("embedding", claim.embedding))
         .order_by("distance")
-        .defer("embedding")[:NEAREST_CLAIMS]
+        .select_related("group__representative")
+        .defer(*_VECTORS)[:NEAREST_CLAIMS]
     )
     for other in nearest:
         cosine = 1.0 - other.distance
         if cosine >= NEAREST_MIN_COSINE:
             found[other.pk] = (other, cosine)
     if own_group is not None and own_group.representative_id and own_group.representative_id not in found:
-        representative = Claim.objects.defer("embedding").get(pk=own_group.representative_id)
+        representative = (
+            Claim.objects.select_related("group__representative").defer(*_VECTORS).get(pk=own_group.representative_id)
+        )
         found[representative.pk] = (representative, 0.0)
     if best is not None:
         sharing = (
@@ -125,7 +154,8 @@ def _candidates(claim: Claim, *, best: Match | None, own_group: ClaimGroup | Non
             .exclude(pk=claim.pk)
             .exclude(pk__in=found)
             .annotate(distance=CosineDistance("embedding", claim.embedding))
-            .defer("embedding")[:NEAREST_CLAIMS]
+            .select_related("group__representative")
+            .defer(*_VECTORS)[:NEAREST_CLAIMS]
         )
         for other in sharing:
             found[other.pk] = (other, 1.0 - other.distance if other.distance is not None else 0.0)
@@ -139,28 +169,26 @@ def _evidence(
     *,
     words: frozenset[str],
     best: Match | None,
+    theirs: Match | None,
     own_group: ClaimGroup | None,
 ) -> Evidence | None:
     """The evidence that `claim` says what `other` says, or None."""
-    model = grouping.model()
-    features = grouping.pair_features(words, grouping.tokens(other.text), cosine)
-    probability = model.probability(features)
     if best is not None and own_group is not None and other.group_id == own_group.pk:
         # Its best match is the desk's own verdict on this very group.
         return Evidence(
             how="reference", score=2.0, cosine=round(cosine, 4), member=other.pk, reference=best.reference.external_id
         )
-    if best is not None:
-        theirs = _best_reference(other)
-        if theirs is not None and theirs.reference_id == best.reference_id:
-            # Shared-reference evidence ranks above wording: it says which claim both are.
-            return Evidence(
-                how="reference",
-                score=round(1.0 + min(best.fused or 0.0, theirs.fused or 0.0) / 100, 4),
-                cosine=round(cosine, 4),
-                member=other.pk,
-                reference=best.reference.external_id,
-            )
+    if best is not None and theirs is not None and theirs.reference_id == best.reference_id:
+        # Shared-reference evidence ranks above wording: it says which claim both are.
+        return Evidence(
+            how="reference",
+            score=round(1.0 + min(best.fused or 0.0, theirs.fused or 0.0) / 100, 4),
+            cosine=round(cosine, 4),
+            member=other.pk,
+            reference=best.reference.external_id,
+        )
+    model = grouping.model()
+    probability = model.probability(grouping.pair_features(words, grouping.tokens(other.text), cosine))
     if probability >= model.join_threshold:
         return Evidence(how="wording", score=round(probability, 4), cosine=round(cosine, 4), member=other.pk)
     return None
@@ -186,7 +214,7 @@ def claim_group(*, claim: Claim) -> ClaimGroup:
     """Put one matched claim into the group that says the same thing, or a new
     one. A claim already in a group stays there (a redelivered task)."""
     with transaction.atomic():
-        _lock()
+        _lock(search=True)
         claim.refresh_from_db(fields=["group", "status", "grouping"])
         if claim.group_id is not None:
             return ClaimGroup.objects.get(pk=claim.group_id)
@@ -195,10 +223,19 @@ def claim_group(*, claim: Claim) -> ClaimGroup:
         own_group = _own_verdict_group(best_match)
         chosen: tuple[Evidence, Claim] | None = None
         kept_apart: list[dict] = []
-        for other, cosine in sorted(
-            _candidates(claim, best=best_match, own_group=own_group).values(), key=lambda pair: -pair[1]
-        ):
-            evidence = _evidence(claim, other, cosine, words=words, best=best_match, own_group=own_group)
+        candidates = _candidates(claim, best=best_match, own_group=own_group)
+        # Only shared-reference evidence needs the candidates' own best matches.
+        theirs = _best_references(other for other, _ in candidates.values()) if best_match else {}
+        for other, cosine in sorted(candidates.values(), key=lambda pair: -pair[1]):
+            evidence = _evidence(
+                claim,
+                other,
+                cosine,
+                words=words,
+                best=best_match,
+                theirs=theirs.get(other.pk),
+                own_group=own_group,
+            )
             if evidence is None and cosine < NEAR_MISS_COSINE:
                 continue
             if evidence is not None and chosen is not None and evidence.score <= chosen[0].score:
@@ -218,7 +255,8 @@ def claim_group(*, claim: Claim) -> ClaimGroup:
             evidence = Evidence(how="founded")
         else:
             evidence, other = chosen
-            group = ClaimGroup.objects.get(pk=other.group_id or 0)
+            # Read with the candidate, under the lock.
+            group = other.group or ClaimGroup.objects.get(pk=other.group_id or 0)
         nearest_apart: dict[int, dict] = {}
         for row in kept_apart:  # one note per group: its closest member
             if row["group"] != group.pk and row["cosine"] > nearest_apart.get(row["group"], {}).get("cosine", -1):
