@@ -269,6 +269,15 @@ MATCH_POSSIBLE_THRESHOLD = env.float("MATCH_POSSIBLE_THRESHOLD", default=0.46)
 # z-scores within each candidate list (weights chosen on train+dev, checked on dev-test).
 MATCH_MODE = env.str("MATCH_MODE", default="hybrid")
 MATCH_DENSE_WEIGHT = env.float("MATCH_DENSE_WEIGHT", default=0.5)
+# MATCH_MODE=hybrid-e5 fuses e5's cosine list too: MiniLM, BM25 and e5 weights
+# (grid on train+dev; train+dev MAP@5 +0.010, dev-test +0.004, for an e5
+# embedding and an HNSW scan more per /api/match: README, "Matching").
+MATCH_E5_FUSION_WEIGHTS = tuple(env.list("MATCH_E5_FUSION_WEIGHTS", cast=float, default=[0.3, 0.45, 0.25]))
+# Candidates published near the claim's date (its article's, a tweet's
+# signature, /api/match's "published") rise by MATCH_DATE_WEIGHT / (1 + days
+# apart / MATCH_DATE_SCALE_DAYS) fused z-score units; 0 turns it off.
+MATCH_DATE_WEIGHT = env.float("MATCH_DATE_WEIGHT", default=1.0)
+MATCH_DATE_SCALE_DAYS = env.float("MATCH_DATE_SCALE_DAYS", default=14.0)
 MATCH_CANDIDATE_DEPTH = env.int("MATCH_CANDIDATE_DEPTH", default=50)
 # 100 missed a nearest neighbour that exact search finds (dev-test MAP@5 -0.005);
 # 200 ranks as exact search does on CheckThat! dev and dev-test for ~2 ms more.

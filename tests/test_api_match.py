@@ -91,3 +91,26 @@ def test_it_lets_no_outsider_match(outsider_api, path):
     response = outsider_api.post(path, {"text": "x", "texts": ["x"]}, format="json")
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "permission_denied"
+
+
+def test_it_prefers_the_fact_check_of_the_claims_own_week(reviewer_api, demo_references):
+    from claims import services
+    from claims.models import Reference
+
+    # demo-001's claim checked again a year later, word for word.
+    first = Reference.objects.get(external_id="demo-001")
+    Reference.objects.create(external_id="demo-001-again", text=first.text, title=first.title, published="2025-10-25")
+    services.references_embed()
+
+    def top(**extra) -> str:
+        body = {"text": "The Duma voted 397-0 to ratify the treaty with North Korea", "top_k": 2, **extra}
+        response = reviewer_api.post("/api/match", body, format="json")
+        assert response.status_code == 200, response.content
+        return response.json()["results"][0]["reference"]["external_id"]
+
+    assert top(published="2024-10-24") == "demo-001"
+    assert top(published="2025-10-30") == "demo-001-again"
+    # A tweet's signature dates it when the request does not.
+    assert top(text="The Duma voted 397-0 to ratify the treaty \u2014 A Person (@a_person) October 28, 2025") == (
+        "demo-001-again"
+    )

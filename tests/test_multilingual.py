@@ -167,7 +167,7 @@ def test_it_fuses_candidate_lists_as_the_shipped_search_does():
 
     dense = {1: 0.9, 2: 0.8, 3: 0.5}
     lexical = {2: 12.0, 3: 11.0, 4: 2.0}
-    assert standardise(dense) == retrieval._standardise(dense)
+    assert standardise(dense) == retrieval.standardise(dense)
     # 2 leads both lists' z-scores on balance; 4 is missing from the dense list and takes its floor.
     assert fuse({"dense": dense, "lexical": lexical}, {"dense": 0.5, "lexical": 0.5}) == [2, 1, 3, 4]
 

@@ -81,3 +81,61 @@ def test_it_reads_only_the_best_postings_of_each_word(settings):
 
 def test_it_finds_nothing_for_a_query_without_words(demo_references):
     assert retrieval.lexical_ids(text="the of and !!", depth=5) == {}
+
+
+def _twins() -> tuple[Reference, Reference]:
+    """Two fact-checks of one claim, a year apart: the text cannot tell them apart."""
+    from claims import services
+
+    text, title = "Lawmakers voted to ban lake swimming in winter", "Was winter lake swimming banned?"
+    old = Reference.objects.create(external_id="old", text=text, title=title, published=dt.date(2023, 3, 1))
+    new = Reference.objects.create(external_id="new", text=text, title=title, published=dt.date(2024, 3, 1))
+    Reference.objects.create(external_id="undated", text=text, title=title)
+    services.references_embed()
+    return old, new
+
+
+def test_it_lifts_the_fact_check_of_the_claims_news_cycle():
+    old, new = _twins()
+    text = "Winter swimming in lakes is now banned by lawmakers"
+    vector = embedding.embed_one(text)
+
+    def first(claim_date):
+        return retrieval.search(text=text, vector=vector, top_k=3, claim_date=claim_date)[0].reference
+
+    assert first(dt.date(2023, 3, 4)) == old
+    assert first(dt.date(2024, 2, 20)) == new
+    # A fact-check weeks after the claim (an archived article) counts as one weeks before.
+    assert first(dt.date(2023, 2, 20)) == old
+
+
+def test_it_weighs_the_date_by_distance_and_not_at_all_without_one(settings):
+    old, new = _twins()
+    near, far = retrieval.date_prior([old.pk, new.pk], claim_date=dt.date(2023, 3, 15)).values()
+    assert near == pytest.approx(settings.MATCH_DATE_WEIGHT / 2)  # 14 days apart: half the weight
+    assert 0 < far < near / 10
+    assert retrieval.date_prior([old.pk, new.pk], claim_date=None) == {}
+    undated = Reference.objects.get(external_id="undated")
+    assert retrieval.date_prior([undated.pk], claim_date=dt.date(2023, 3, 1)) == {}
+    settings.MATCH_DATE_WEIGHT = 0.0
+    assert retrieval.date_prior([old.pk, new.pk], claim_date=dt.date(2023, 3, 1)) == {}
+
+
+def test_it_fuses_e5s_list_in_hybrid_e5(demo_references):
+    from claims.engine import crosslingual, multilingual
+
+    text = "Duma deputies voted 397 to 0 to ratify the North Korea treaty"
+    vector, vector_ml = embedding.embed_one(text), multilingual.embed_one(text, kind="query")
+    e5 = {pk: cosine for pk, (cosine, _) in crosslingual.multilingual_ids(vector=vector_ml, depth=10).items()}
+    with_e5 = retrieval.candidate_lists(text=text, vector=vector, depth=10, mode="hybrid-e5", e5=e5)
+    assert with_e5.e5 == e5 and len(e5) == 10
+    assert Reference.objects.get(pk=with_e5.order[0]).external_id in ("demo-001", "demo-002")
+    # Without the claim's e5 list it is the hybrid search, weights and all.
+    hybrid = retrieval.candidate_lists(text=text, vector=vector, depth=10, mode="hybrid", e5=e5)
+    without = retrieval.candidate_lists(text=text, vector=vector, depth=10, mode="hybrid-e5")
+    assert hybrid.e5 == {} and without.e5 == {} and without.fused == hybrid.fused
+    assert with_e5.fused != hybrid.fused
+    e5 = {pk: cosine for pk, (cosine, _) in crosslingual.multilingual_ids(vector=vector_ml, depth=50).items()}
+    deep = retrieval.candidate_lists(text=text, vector=vector, depth=50, mode="hybrid-e5", e5=e5)
+    found = crosslingual.search(text=text, vector=vector, vector_ml=vector_ml, language="en", top_k=3, mode="hybrid-e5")
+    assert [c.reference.pk for c in found] == deep.order[:3]

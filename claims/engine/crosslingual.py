@@ -20,7 +20,7 @@ e5's cosines are not those of MiniLM's: e5's bunch high.
 
 from __future__ import annotations
 
-import statistics
+import datetime as dt
 import time
 from dataclasses import dataclass
 
@@ -40,8 +40,13 @@ ENGLISH = ("en", UNDETERMINED_LANGUAGE)
 class Candidate:
     reference: Reference
     cosine: float  # of the model `scorer` names
-    fused: float
+    fused: float  # the score the list is ordered by
     scorer: str = Match.Scorer.ENGLISH
+    prior: float = 0.0  # the date prior's part of `fused` (retrieval.Candidate)
+
+    @property
+    def text_score(self) -> float:
+        return self.fused - self.prior
 
 
 def is_english(language: str | None) -> bool:
@@ -73,11 +78,7 @@ def multilingual_ids(*, vector, depth: int) -> dict[int, tuple[float, str]]:
 
 def _z_scores(scores: dict[int, float]) -> dict[int, float]:
     """As retrieval's fusion standardises each list: z-scores within the list."""
-    if not scores:
-        return {}
-    mean = statistics.fmean(scores.values())
-    spread = statistics.pstdev(scores.values(), mu=mean) or 1.0
-    return {pk: (value - mean) / spread for pk, value in scores.items()}
+    return retrieval.standardise(scores)[0]
 
 
 _foreign: tuple[float, bool] | None = None  # (checked at, any non-English reference with an e5 vector)
@@ -105,12 +106,22 @@ def forget() -> None:
     _foreign = None
 
 
-def search(*, text: str, vector, vector_ml, language: str, top_k: int, mode: str = "hybrid") -> list[Candidate]:
+def search(
+    *,
+    text: str,
+    vector,
+    vector_ml,
+    language: str,
+    top_k: int,
+    mode: str = "hybrid",
+    claim_date: dt.date | None = None,
+) -> list[Candidate]:
     """The top_k references for a claim in `language`, best first.
 
     `vector` is the claim's MiniLM vector (unused for a claim in another
     language than English), `vector_ml` its e5 "query" vector (None: the
-    English search alone, as before e5)."""
+    English search alone, as before e5), `claim_date` when the claim was
+    published (the English search's date prior)."""
     depth = max(top_k, settings.MATCH_CANDIDATE_DEPTH)
     if not is_english(language) and vector_ml is not None:
         found = multilingual_ids(vector=vector_ml, depth=depth)
@@ -129,13 +140,20 @@ def search(*, text: str, vector, vector_ml, language: str, top_k: int, mode: str
         ]
     # Fact-checks in other languages leave the English list (e5 scores them),
     # so it is asked for more than top_k.
+    found = multilingual_ids(vector=vector_ml, depth=depth) if vector_ml is not None else {}
     english = [
-        Candidate(reference=c.reference, cosine=c.cosine, fused=c.fused)
-        for c in retrieval.search(text=text, vector=vector, top_k=2 * top_k, mode=mode)
+        Candidate(reference=c.reference, cosine=c.cosine, fused=c.fused, prior=c.prior)
+        for c in retrieval.search(
+            text=text,
+            vector=vector,
+            top_k=2 * top_k,
+            mode=mode,
+            e5={pk: cosine for pk, (cosine, _) in found.items()},
+            claim_date=claim_date,
+        )
     ]
     if vector_ml is None:
         return english[:top_k]
-    found = multilingual_ids(vector=vector_ml, depth=depth)
     z = _z_scores({pk: cosine for pk, (cosine, _) in found.items()})
     foreign = [pk for pk, (_, ref_language) in found.items() if not is_english(ref_language)]
     references = Reference.objects.using(settings.SEARCH_DATABASE).in_bulk(foreign)

@@ -204,7 +204,11 @@ def standardise(scores: Mapping[int, float]) -> tuple[dict[int, float], float]:
     if not scores:
         return {}, 0.0
     mean = statistics.fmean(scores.values())
-    spread = statistics.pstdev(scores.values(), mu=mean) or 1.0
+    spread = statistics.pstdev(scores.values(), mu=mean)
+    # Equal scores differ in their last bits (BM25 sums in another order):
+    # standardised, that rounding noise would become whole z-units.
+    if spread <= 1e-9 * max(1.0, abs(mean)):
+        spread = 1.0
     standard = {pk: (value - mean) / spread for pk, value in scores.items()}
     return standard, min(standard.values())
 

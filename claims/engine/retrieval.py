@@ -1,13 +1,14 @@
 """Hybrid retrieval over the reference corpus: dense (pgvector cosine) and
 lexical (BM25 over PostgreSQL's full-text lexemes), fused by a weighted sum of
-scores standardised within each candidate list; in "rerank" mode the fused top
-MATCH_RERANK_DEPTH is then re-ranked by a learned model (claims/engine/rerank.py).
+scores standardised within each candidate list, and a fact-check published near
+the claim's date lifted (the date prior). "hybrid-e5" fuses e5's cosine list
+too; in "rerank" mode the fused top MATCH_RERANK_DEPTH is re-ranked by a
+learned model (claims/engine/rerank.py). Both are opt-in.
 
 Measured on CheckThat! 2022 2A dev-test (python manage.py eval_matching --mode …):
 dense alone misses claims whose wording is rare (names, numbers), BM25 alone misses
 paraphrases; together they rank better than either. The score shown to people is
-always the cosine similarity, because the match tiers are calibrated on it.
-"""
+always the cosine similarity, because the match tiers are calibrated on it."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import math
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
@@ -26,9 +27,11 @@ from pgvector.django import CosineDistance
 from claims.engine import rerank
 from claims.models import Reference
 
-# "hybrid" (the default) is dense + BM25 fused; "rerank" re-ranks that list
-# with the learned model (opt-in: MATCH_MODE=rerank).
-MODES = ("dense", "lexical", "hybrid", "rerank")
+# "hybrid" (the default) is dense + BM25 fused; "hybrid-e5" fuses e5's cosine
+# list too (opt-in: MATCH_MODE=hybrid-e5, an e5 embedding more per query);
+# "rerank" re-ranks the hybrid list with the learned model (opt-in: MATCH_MODE=rerank).
+MODES = ("dense", "lexical", "hybrid", "hybrid-e5", "rerank")
+FUSED = ("hybrid", "hybrid-e5")
 
 _URL = re.compile(r"https?://\S+|pic\.twitter\.com/\S+|www\.\S+")
 _MENTION = re.compile(r"(?<!\w)@\w+")
@@ -64,7 +67,13 @@ def clean_query(text: str) -> str:
 class Candidate:
     reference: Reference
     cosine: float
-    fused: float  # the score the list is ordered by: fused z-scores, or the ranker's
+    fused: float  # the score the list is ordered by: fused z-scores (with the date prior), or the ranker's
+    prior: float = 0.0  # the date prior's part of `fused`
+
+    @property
+    def text_score(self) -> float:
+        """The fused score of the texts alone: what grouping's floors are calibrated on."""
+        return self.fused - self.prior
 
 
 def dense_ids(*, vector, depth: int) -> dict[int, float]:
@@ -182,7 +191,7 @@ def lexical_ids(*, text: str, depth: int, terms: Mapping[str, float] | None = No
         return {pk: float(score) for pk, score in cursor.fetchall()}
 
 
-def _standardise(scores: dict[int, float]) -> tuple[dict[int, float], float]:
+def standardise(scores: dict[int, float]) -> tuple[dict[int, float], float]:
     """Z-scores within one candidate list (rerank.standardise).
 
     Min-max sets each list's scale by its two extremes alone, z-scores by the
@@ -198,24 +207,74 @@ class Lists:
     dense: dict[int, float]
     lexical: dict[int, float]
     fused: dict[int, float]
-    order: list[int]
+    order: list[int]  # by fused score and date prior
     terms: dict[str, float]
     depth: int
+    e5: dict[int, float] = field(default_factory=dict)
+    prior: dict[int, float] = field(default_factory=dict)  # the date prior of the candidates near the claim's date
 
 
-def candidate_lists(*, text: str, vector, depth: int, mode: str = "hybrid") -> Lists:
-    """Dense and BM25 candidates for a query (text as searched: clean_query) and their fusion."""
+def _weights(mode: str) -> tuple[float, float, float]:
+    """(MiniLM, BM25, e5) weights of the fusion in `mode`."""
+    if mode == "dense":
+        return 1.0, 0.0, 0.0
+    if mode == "lexical":
+        return 0.0, 1.0, 0.0
+    if mode == "hybrid-e5":
+        dense, lexical, e5 = settings.MATCH_E5_FUSION_WEIGHTS
+        return dense, lexical, e5
+    return settings.MATCH_DENSE_WEIGHT, 1 - settings.MATCH_DENSE_WEIGHT, 0.0
+
+
+def date_prior(pks, *, claim_date: dt.date | None) -> dict[int, float]:
+    """Reference id -> how much nearer the top its publication date puts it:
+    MATCH_DATE_WEIGHT / (1 + days apart / MATCH_DATE_SCALE_DAYS), in the fused
+    score's units (z-scores), for the references that have a date.
+
+    Claims come in waves around events and fact-checks are written during the
+    wave, so of two candidates the text ranks alike, the one from the claim's
+    own news cycle is more often the one it repeats. The distance is symmetric
+    (a fact-check weeks after an archived article counts as one weeks before a
+    new one). Its weight is the largest at which, on CheckThat! train+dev, the
+    claims whose fact-check is more than a month away lose nothing beyond one
+    query's worth (README, "Matching")."""
+    weight, scale = settings.MATCH_DATE_WEIGHT, settings.MATCH_DATE_SCALE_DAYS
+    if claim_date is None or weight <= 0 or not pks:
+        return {}
+    published = (
+        Reference.objects.using(settings.SEARCH_DATABASE)
+        .filter(pk__in=list(pks), published__isnull=False)
+        .values_list("pk", "published")
+    )
+    return {pk: weight / (1 + abs((day - claim_date).days) / scale) for pk, day in published}
+
+
+def candidate_lists(
+    *,
+    text: str,
+    vector,
+    depth: int,
+    mode: str = "hybrid",
+    e5: Mapping[int, float] | None = None,
+    claim_date: dt.date | None = None,
+) -> Lists:
+    """The candidate lists for a query (text as searched: clean_query) and their
+    fusion: MiniLM and BM25, and in "hybrid-e5" `e5` (reference id -> e5 cosine
+    of the query's nearest, which the cross-language search reads anyway); in
+    the fused modes, a candidate published near `claim_date` rises by its date_prior."""
     terms = query_terms(text) if mode != "dense" else {}
     dense = dense_ids(vector=vector, depth=depth) if mode != "lexical" else {}
     lexical = lexical_ids(text=text, depth=depth, terms=terms) if mode != "dense" else {}
-    weight = {"dense": 1.0, "lexical": 0.0}.get(mode, settings.MATCH_DENSE_WEIGHT)
-    (dense_z, dense_floor), (lexical_z, lexical_floor) = _standardise(dense), _standardise(lexical)
-    fused = {
-        pk: weight * dense_z.get(pk, dense_floor) + (1 - weight) * lexical_z.get(pk, lexical_floor)
-        for pk in dense.keys() | lexical.keys()
-    }
-    order = sorted(fused, key=lambda pk: (-fused[pk], pk))
-    return Lists(dense=dense, lexical=lexical, fused=fused, order=order, terms=terms, depth=depth)
+    e5 = dict(e5 or {}) if mode == "hybrid-e5" else {}
+    # Without e5 candidates (the claim has no e5 vector, or no fact-check has) "hybrid-e5" is "hybrid".
+    weights = _weights("hybrid" if mode == "hybrid-e5" and not e5 else mode)
+    standard = [(weight, *standardise(found)) for weight, found in zip(weights, (dense, lexical, e5), strict=True)]
+    candidates = dense.keys() | lexical.keys() | e5.keys()
+    # A reference missing from a list takes that list's floor: it ranked below everything in it.
+    fused = {pk: sum(weight * z.get(pk, floor) for weight, z, floor in standard if weight and z) for pk in candidates}
+    prior = date_prior(candidates, claim_date=claim_date) if mode in FUSED else {}
+    order = sorted(fused, key=lambda pk: (-(fused[pk] + prior.get(pk, 0.0)), pk))
+    return Lists(dense=dense, lexical=lexical, fused=fused, order=order, terms=terms, depth=depth, e5=e5, prior=prior)
 
 
 def _pool(pks: list[int], vector) -> dict[int, Reference]:
@@ -289,12 +348,16 @@ def search(
     top_k: int,
     mode: str = "hybrid",
     query_slots: Mapping | Callable[[], Mapping] | None = None,
+    e5: Mapping[int, float] | None = None,
+    claim_date: dt.date | None = None,
 ) -> list[Candidate]:
     """The top_k references for a claim, best first.
 
     `query_slots` (the claim's numbers and dates, or a callable that returns
     them once extraction is done) lets a candidate whose numbers differ fall
-    by MATCH_RERANK_DIFFERS_PENALTY in the re-ranking."""
+    by MATCH_RERANK_DIFFERS_PENALTY in the re-ranking. `e5` (the claim's
+    nearest by e5, with their cosines) is fused in "hybrid-e5"; `claim_date`
+    (when the claim was published) lifts fact-checks of its news cycle in the fused modes."""
     depth = max(top_k, settings.MATCH_CANDIDATE_DEPTH)
     booster = ranker() if mode == "rerank" else None
     if booster is not None:
@@ -309,7 +372,7 @@ def search(
         best = sorted(scores, key=lambda pk: (-scores[pk], pk))[:top_k]
         return [Candidate(reference=pool[pk], cosine=cosine[pk], fused=scores[pk]) for pk in best]
 
-    lists = candidate_lists(text=clean_query(text), vector=vector, depth=depth, mode=mode)
+    lists = candidate_lists(text=clean_query(text), vector=vector, depth=depth, mode=mode, e5=e5, claim_date=claim_date)
     dense, fused = lists.dense, lists.fused
     best = lists.order[:top_k]
     references = Reference.objects.using(settings.SEARCH_DATABASE).in_bulk(best)
@@ -323,4 +386,11 @@ def search(
             .values_list("pk", "distance")
         ):
             dense[pk] = 1.0 - distance if distance is not None else 0.0
-    return [Candidate(reference=references[pk], cosine=dense[pk], fused=fused[pk]) for pk in best if pk in references]
+    prior = lists.prior
+    return [
+        Candidate(
+            reference=references[pk], cosine=dense[pk], fused=fused[pk] + prior.get(pk, 0.0), prior=prior.get(pk, 0.0)
+        )
+        for pk in best
+        if pk in references
+    ]

@@ -299,6 +299,7 @@ def article_match(*, article: Article, top_k: int | None = None) -> int:
             vector_ml=claim.embedding_ml if claim.embedding_ml_model == multilingual.model_name() else None,
             language=claim.language,
             top_k=top_k,
+            claim_date=article.published,
         )
         for found in candidates:
             comparisons, summary = numbers_compare(claim_slots=claim.slots, reference_slots=found.reference.slots)
@@ -307,7 +308,8 @@ def article_match(*, article: Article, top_k: int | None = None) -> int:
                     claim=claim,
                     reference=found.reference,
                     score=found.cosine,
-                    fused=found.fused,
+                    # Grouping's floors are on the texts' score, without the date prior.
+                    fused=found.text_score,
                     scorer=found.scorer,
                     comparisons=comparisons,
                     numbers=summary,

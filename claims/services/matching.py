@@ -48,12 +48,20 @@ def reference_candidates(
     mode: str | None = None,
     vector_ml=None,
     language: str = "en",
+    claim_date: dt.date | None = None,
 ) -> list[crosslingual.Candidate]:
     """The top_k references for a claim in `language`, best first, with their
     cosine (of the model `scorer` names) and ranking score. Without `vector_ml`
-    (the claim's e5 vector) only the English search runs."""
+    (the claim's e5 vector) only the English search runs; `claim_date` (when
+    the claim was published) lifts the fact-checks of its news cycle."""
     return crosslingual.search(
-        text=text, vector=vector, vector_ml=vector_ml, language=language, top_k=top_k, mode=mode or settings.MATCH_MODE
+        text=text,
+        vector=vector,
+        vector_ml=vector_ml,
+        language=language,
+        top_k=top_k,
+        mode=mode or settings.MATCH_MODE,
+        claim_date=claim_date,
     )
 
 
@@ -126,12 +134,14 @@ def _query_extractor() -> ThreadPoolExecutor:
     return _extractor[1]
 
 
-def _query_vectors(texts: Sequence[str], languages: Sequence[str]) -> tuple[list, list]:
+def _query_vectors(texts: Sequence[str], languages: Sequence[str], *, mode: str) -> tuple[list, list]:
     """Each query's MiniLM vector (None for one the English search will not
     run for) and e5 vector (None when no e5 search would find anything new:
-    an English query while the corpus holds no fact-check in another language)."""
+    an English query while the corpus holds no fact-check in another language
+    and `mode` does not fuse e5's list)."""
     english = [i for i, code in enumerate(languages) if crosslingual.is_english(code)]
-    wanted_ml = [i for i in range(len(texts)) if i not in set(english) or crosslingual.foreign_references_exist()]
+    every = mode == "hybrid-e5" or crosslingual.foreign_references_exist()
+    wanted_ml = [i for i in range(len(texts)) if i not in set(english) or every]
     vectors: list = [None] * len(texts)
     vectors_ml: list = [None] * len(texts)
     if english:
@@ -166,9 +176,16 @@ def claim_match(
             body, extraction.extract(body, published=published or posted, language=extraction_language(code))
         )
     )
-    (vector,), (vector_ml,) = _query_vectors([retrieval.clean_query(body) or text], [code])
+    mode = mode or settings.MATCH_MODE
+    (vector,), (vector_ml,) = _query_vectors([retrieval.clean_query(body) or text], [code], mode=mode)
     found = reference_candidates(
-        text=text, vector=vector, vector_ml=vector_ml, language=code, top_k=top_k or settings.MATCH_TOP_K, mode=mode
+        text=text,
+        vector=vector,
+        vector_ml=vector_ml,
+        language=code,
+        top_k=top_k or settings.MATCH_TOP_K,
+        mode=mode,
+        claim_date=published or posted,
     )
     return _match_results(found=found, query_slots=slots.result(), likely=likely, possible=possible)
 
@@ -198,7 +215,12 @@ def claims_match_batch(
     if not texts:
         return []
     codes = language.detect_many(texts)
-    vectors, vectors_ml = _query_vectors([retrieval.clean_query(text) or text for text in texts], codes)
+    bodies, posted = zip(*(retrieval.split_signature(text) for text in texts), strict=True)
+    vectors, vectors_ml = _query_vectors(
+        [retrieval.clean_query(body) or text for body, text in zip(bodies, texts, strict=True)],
+        codes,
+        mode=settings.MATCH_MODE,
+    )
     found: list = [None] * len(texts)
     by_language: dict[str, list[int]] = {}
     for i, code in enumerate(codes):
@@ -211,7 +233,12 @@ def claims_match_batch(
     return [
         _match_results(
             found=reference_candidates(
-                text=texts[i], vector=vectors[i], vector_ml=vectors_ml[i], language=codes[i], top_k=top_k
+                text=texts[i],
+                vector=vectors[i],
+                vector_ml=vectors_ml[i],
+                language=codes[i],
+                top_k=top_k,
+                claim_date=published or posted[i],
             ),
             query_slots=slots_of(texts[i], found[i]),
             likely=likely,

@@ -27,7 +27,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from tqdm import tqdm
 
-from claims.engine import evaluation
+from claims.engine import evaluation, rerank
 
 LISTS = ("dense", "lexical", "e5", "use")
 LANGUAGE_PAIRS = ("es", "fr", "de", "pt", "ar", "en")  # queries-xx.tsv: xx->en; queries-en.tsv: en->xx
@@ -64,16 +64,8 @@ CONFIGS: dict[str, dict | tuple[dict, dict]] = {
 # Configs whose English side scores other-language fact-checks with e5 alone.
 E5_FOR_FOREIGN = ("hybrid, e5 for other-language refs", "lang: hybrid, e5 for other-language refs | e5")
 ENGLISH_ONLY = ("dense", "lexical")
-
-
-def standardise(scores: dict[int, float]) -> tuple[dict[int, float], float]:
-    """As claims.engine.retrieval._standardise: z-scores and the floor."""
-    if not scores:
-        return {}, 0.0
-    mean = statistics.fmean(scores.values())
-    spread = statistics.pstdev(scores.values(), mu=mean) or 1.0
-    standard = {pk: (value - mean) / spread for pk, value in scores.items()}
-    return standard, min(standard.values())
+# As the shipped search standardises each list: z-scores and the floor.
+standardise = rerank.standardise
 
 
 def fuse(
