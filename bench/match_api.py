@@ -5,9 +5,11 @@ worker). For exact search and for the HNSW index in turn: latency percentiles
 of one client sending claims one after another, requests/s with several
 clients at once, and, from the Server-Timing header, the part of each request
 spent embedding. Exact search is the same server with index scans turned off
-on its database connections, so both modes serve the same rows. "hnsw_fusion"
-is the HNSW server with the opt-in learned re-ranking on (MATCH_MODE=rerank),
-run right after "hnsw" so that the ranker's cost is measured back to back.
+on its database connections, so both modes serve the same rows. Then, back
+to back with "hnsw" (the default search): "hnsw_no_date" without the date
+prior (MATCH_DATE_WEIGHT=0), "hnsw_e5" with e5's list fused too
+(MATCH_MODE=hybrid-e5) and "hnsw_rerank" with the learned re-ranking
+(MATCH_MODE=rerank), so that what each stage costs is measured in one run.
 Recall@10 of HNSW against exact search is measured in-process on the same corpus.
 
     python -m bench.match_api [--requests 300] [--concurrency 4] [--out FILE]
@@ -22,9 +24,13 @@ from pathlib import Path
 
 from bench import common
 
-MODES = {"exact": common.EXACT, "hnsw": {}, "hnsw_rerank": {}}
+MODES = {"exact": common.EXACT, "hnsw_no_date": {}, "hnsw": {}, "hnsw_e5": {}, "hnsw_rerank": {}}
 # Settings of the server in each mode, besides its database options.
-MODE_ENV = {"hnsw_rerank": {"MATCH_MODE": "rerank"}}
+MODE_ENV = {
+    "hnsw_no_date": {"MATCH_DATE_WEIGHT": "0"},
+    "hnsw_e5": {"MATCH_MODE": "hybrid-e5"},
+    "hnsw_rerank": {"MATCH_MODE": "rerank"},
+}
 TIMING = re.compile(r"(\w+);dur=([\d.]+)")
 
 

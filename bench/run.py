@@ -138,7 +138,7 @@ def table(results: dict) -> str:
             f"(gunicorn {gunicorn.get('workers')}x{gunicorn.get('threads')} threads)"
         )
         if not failed(part):
-            for mode in ("exact", "hnsw", "hnsw_rerank"):
+            for mode in ("exact", "hnsw_no_date", "hnsw", "hnsw_e5", "hnsw_rerank"):
                 m = part.get(mode)
                 if not m:
                     continue
