@@ -246,7 +246,7 @@ def date_prior(pks, *, claim_date: dt.date | None) -> dict[int, float]:
         .filter(pk__in=list(pks), published__isnull=False)
         .values_list("pk", "published")
     )
-    return {pk: weight / (1 + abs((day - claim_date).days) / scale) for pk, day in published}
+    return {pk: weight / (1 + abs((day - claim_date).days) / scale) for pk, day in published if day is not None}
 
 
 def candidate_lists(
