@@ -270,8 +270,9 @@ MATCH_POSSIBLE_THRESHOLD = env.float("MATCH_POSSIBLE_THRESHOLD", default=0.46)
 MATCH_MODE = env.str("MATCH_MODE", default="hybrid")
 MATCH_DENSE_WEIGHT = env.float("MATCH_DENSE_WEIGHT", default=0.5)
 # MATCH_MODE=hybrid-e5 fuses e5's cosine list too: MiniLM, BM25 and e5 weights
-# (grid on train+dev; train+dev MAP@5 +0.010, dev-test +0.004, for an e5
-# embedding and an HNSW scan more per /api/match: README, "Matching").
+# (grid on train+dev; train+dev MAP@5 +0.010, dev-test +0.004; it costs an
+# English claim an e5 embedding and scan only while no fact-check is in
+# another language: README, "Matching").
 MATCH_E5_FUSION_WEIGHTS = tuple(env.list("MATCH_E5_FUSION_WEIGHTS", cast=float, default=[0.3, 0.45, 0.25]))
 # Candidates published near the claim's date (its article's, a tweet's
 # signature, /api/match's "published") rise by MATCH_DATE_WEIGHT / (1 + days

@@ -28,7 +28,8 @@ from claims.engine import rerank
 from claims.models import Reference
 
 # "hybrid" (the default) is dense + BM25 fused; "hybrid-e5" fuses e5's cosine
-# list too (opt-in: MATCH_MODE=hybrid-e5, an e5 embedding more per query);
+# list too (opt-in: MATCH_MODE=hybrid-e5; it costs an English query an e5
+# embedding and scan while no fact-check is in another language, nothing after);
 # "rerank" re-ranks the hybrid list with the learned model (opt-in: MATCH_MODE=rerank).
 MODES = ("dense", "lexical", "hybrid", "hybrid-e5", "rerank")
 FUSED = ("hybrid", "hybrid-e5")
