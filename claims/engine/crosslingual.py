@@ -138,9 +138,11 @@ def search(
             for pk in best
             if pk in references
         ]
+    # e5's nearest, in every language: "hybrid-e5" fuses them into the English
+    # list, and the ones in other languages join it below.
+    found = multilingual_ids(vector=vector_ml, depth=depth) if vector_ml is not None else {}
     # Fact-checks in other languages leave the English list (e5 scores them),
     # so it is asked for more than top_k.
-    found = multilingual_ids(vector=vector_ml, depth=depth) if vector_ml is not None else {}
     english = [
         Candidate(reference=c.reference, cosine=c.cosine, fused=c.fused, prior=c.prior)
         for c in retrieval.search(
