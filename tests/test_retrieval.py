@@ -42,6 +42,30 @@ def test_it_ignores_references_embedded_by_another_model(demo_references, settin
     assert retrieval.dense_ids(vector=[0.1] * 384, depth=5) == {}
 
 
+def test_it_searches_the_vector_indexes_where_the_planner_would_scan_the_table(demo_references, settings):
+    from django.db import connection, transaction
+    from pgvector.django import CosineDistance
+
+    from claims.engine import multilingual
+
+    def plan(column: str, *, settings_first: bool) -> str:
+        vector = multilingual.embed_one("The Duma voted", kind="query") if column == "embedding_ml" else [0.1] * 384
+        with transaction.atomic(), connection.cursor() as cursor:
+            if settings_first:
+                retrieval.nearest_settings(cursor, ef_search=300)
+            nearest = Reference.objects.annotate(distance=CosineDistance(column, vector)).order_by("distance")[:50]
+            return nearest.explain()
+
+    # The demo corpus is small enough for the planner to prefer reading it all,
+    # and small enough to be let.
+    assert "Seq Scan" in plan("embedding_ml", settings_first=False)
+    assert "Seq Scan" in plan("embedding_ml", settings_first=True)
+    settings.HNSW_INDEX_ONLY_FROM = Reference.objects.count()
+    retrieval.stats_forget()
+    assert "Index Scan using reference_embedding_ml_hnsw" in plan("embedding_ml", settings_first=True)
+    assert "Index Scan using reference_embedding_hnsw" in plan("embedding", settings_first=True)
+
+
 def _postings(reference: Reference) -> dict[str, int]:
     return dict(ReferenceTerm.objects.filter(reference=reference).values_list("lexeme", "tf"))
 

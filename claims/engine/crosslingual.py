@@ -64,8 +64,7 @@ def multilingual_ids(*, vector, depth: int) -> dict[int, tuple[float, str]]:
     """Reference id -> (e5 cosine, language) for the `depth` nearest by e5."""
     alias = settings.SEARCH_DATABASE
     with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
-        cursor.execute("SET LOCAL hnsw.ef_search = %s", [max(depth, settings.MULTILINGUAL_EF_SEARCH)])
-        cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        retrieval.nearest_settings(cursor, ef_search=max(depth, settings.MULTILINGUAL_EF_SEARCH))
         nearest = (
             Reference.objects.using(alias)
             .filter(embedding_ml__isnull=False, embedding_ml_model=multilingual.model_name())
