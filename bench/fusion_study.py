@@ -106,27 +106,28 @@ def collect(data: Path, out: Path, database_name: str, depth: int) -> None:
 
 
 def fused(row: dict, weights: tuple[float, float, float]) -> dict[str, float]:
-    """The shipped fusion (claims.engine.retrieval.candidate_lists): a weighted
-    sum of z-scores, a candidate missing from a list taking that list's floor."""
-    from claims.engine.rerank import standardise
+    """The shipped fusion (claims.engine.retrieval.fuse) of the lists with a weight."""
+    from claims.engine import retrieval
 
-    parts = [
-        (w, *standardise(row[name]))
-        for name, w in zip(("dense", "lexical", "e5"), weights, strict=True)
-        if w and row[name]
-    ]
-    keys = set().union(*(row[name] for name, w in zip(("dense", "lexical", "e5"), weights, strict=True) if w))
-    return {key: sum(w * z.get(key, floor) for w, z, floor in parts) for key in keys}
+    lists = zip(weights, (row["dense"], row["lexical"], row["e5"]), strict=True)
+    return retrieval.fuse([(weight, found) for weight, found in lists if weight])
 
 
 def with_date_prior(scores: dict[str, float], row: dict, weight: float, scale: float) -> dict[str, float]:
-    """retrieval.date_prior on top: weight / (1 + days apart / scale)."""
+    """The shipped date prior (claims.engine.retrieval.date_lift) on top."""
+    from claims.engine import retrieval
+
     if not weight or not row["date"]:
         return scores
     claim_date = dt.date.fromisoformat(row["date"])
     dates = row["reference_dates"]
     return {
-        k: v + (weight / (1 + abs((dt.date.fromisoformat(dates[k]) - claim_date).days) / scale) if k in dates else 0)
+        k: v
+        + (
+            retrieval.date_lift((dt.date.fromisoformat(dates[k]) - claim_date).days, weight=weight, scale=scale)
+            if k in dates
+            else 0.0
+        )
         for k, v in scores.items()
     }
 
@@ -184,6 +185,9 @@ def _distance(row: dict) -> int | None:
 
 
 def tune(lists: Path, dev_test: bool) -> None:
+    import django
+
+    django.setup()  # the shipped fusion lives beside the models it reads online
     data = json.loads(lists.read_text())
     tuning = data["train"] + data["dev"]
     print("1. fusion weights (MiniLM, BM25, e5), MAP@5, no date prior")

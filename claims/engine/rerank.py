@@ -23,10 +23,10 @@ import math
 import re
 import statistics
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     import numpy as np
@@ -198,7 +198,10 @@ class Row:
     subtitle: str
 
 
-def standardise(scores: Mapping[int, float]) -> tuple[dict[int, float], float]:
+K = TypeVar("K", bound=Hashable)  # a candidate's key
+
+
+def standardise(scores: Mapping[K, float]) -> tuple[dict[K, float], float]:
     """Z-scores within one candidate list, and the score of a reference the list
     does not hold (its lowest z-score: it ranked below everything in it)."""
     if not scores:

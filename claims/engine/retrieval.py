@@ -16,9 +16,10 @@ import datetime as dt
 import math
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import connections, transaction
@@ -31,6 +32,8 @@ from claims.models import Reference
 # list too (opt-in: MATCH_MODE=hybrid-e5; it costs an English query an e5
 # embedding and scan while no fact-check is in another language, nothing after);
 # "rerank" re-ranks the hybrid list with the learned model (opt-in: MATCH_MODE=rerank).
+K = TypeVar("K", bound=Hashable)  # a candidate's key: a reference id, or an external id offline
+
 MODES = ("dense", "lexical", "hybrid", "hybrid-e5", "rerank")
 FUSED = ("hybrid", "hybrid-e5")
 
@@ -209,7 +212,7 @@ def lexical_ids(*, text: str, depth: int, terms: Mapping[str, float] | None = No
         return {pk: float(score) for pk, score in cursor.fetchall()}
 
 
-def standardise(scores: dict[int, float]) -> tuple[dict[int, float], float]:
+def standardise(scores: Mapping[K, float]) -> tuple[dict[K, float], float]:
     """Z-scores within one candidate list (rerank.standardise).
 
     Min-max sets each list's scale by its two extremes alone, z-scores by the
@@ -256,15 +259,30 @@ def date_prior(pks, *, claim_date: dt.date | None) -> dict[int, float]:
     new one). Its weight is the largest at which, on CheckThat! train+dev, the
     claims whose fact-check is more than a month away lose nothing beyond one
     query's worth (README, "Matching")."""
-    weight, scale = settings.MATCH_DATE_WEIGHT, settings.MATCH_DATE_SCALE_DAYS
-    if claim_date is None or weight <= 0 or not pks:
+    if claim_date is None or settings.MATCH_DATE_WEIGHT <= 0 or not pks:
         return {}
     published = (
         Reference.objects.using(settings.SEARCH_DATABASE)
         .filter(pk__in=list(pks), published__isnull=False)
         .values_list("pk", "published")
     )
-    return {pk: weight / (1 + abs((day - claim_date).days) / scale) for pk, day in published if day is not None}
+    return {pk: date_lift((day - claim_date).days) for pk, day in published if day is not None}
+
+
+def date_lift(days_apart: int, *, weight: float | None = None, scale: float | None = None) -> float:
+    """The date prior of a fact-check `days_apart` days from the claim (either way)."""
+    weight = settings.MATCH_DATE_WEIGHT if weight is None else weight
+    scale = settings.MATCH_DATE_SCALE_DAYS if scale is None else scale
+    return weight / (1 + abs(days_apart) / scale)
+
+
+def fuse(lists: Sequence[tuple[float, Mapping[K, float]]]) -> dict[K, float]:
+    """Every candidate of `lists` ((weight, scores) each) with the weighted sum
+    of its z-scores; a candidate missing from a list takes that list's floor:
+    it ranked below everything in it."""
+    standard = [(weight, *standardise(found)) for weight, found in lists if weight and found]
+    candidates = set().union(*(found.keys() for _, found in lists))
+    return {key: sum(weight * z.get(key, floor) for weight, z, floor in standard) for key in candidates}
 
 
 def candidate_lists(
@@ -286,11 +304,8 @@ def candidate_lists(
     e5 = dict(e5 or {}) if mode == "hybrid-e5" else {}
     # Without e5 candidates (the claim has no e5 vector, or no fact-check has) "hybrid-e5" is "hybrid".
     weights = _weights("hybrid" if mode == "hybrid-e5" and not e5 else mode)
-    standard = [(weight, *standardise(found)) for weight, found in zip(weights, (dense, lexical, e5), strict=True)]
-    candidates = dense.keys() | lexical.keys() | e5.keys()
-    # A reference missing from a list takes that list's floor: it ranked below everything in it.
-    fused = {pk: sum(weight * z.get(pk, floor) for weight, z, floor in standard if weight and z) for pk in candidates}
-    prior = date_prior(candidates, claim_date=claim_date) if mode in FUSED else {}
+    fused = fuse(list(zip(weights, (dense, lexical, e5), strict=True)))
+    prior = date_prior(fused.keys(), claim_date=claim_date) if mode in FUSED else {}
     order = sorted(fused, key=lambda pk: (-(fused[pk] + prior.get(pk, 0.0)), pk))
     return Lists(dense=dense, lexical=lexical, fused=fused, order=order, terms=terms, depth=depth, e5=e5, prior=prior)
 
