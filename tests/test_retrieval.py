@@ -10,9 +10,22 @@ from claims.models import Reference, ReferenceTerm
 pytestmark = pytest.mark.django_db
 
 
-def test_it_strips_links_handles_and_hash_signs():
-    text = "Wow #Duma voted 397-0 @someone https://t.co/abc pic.twitter.com/xyz"
+def test_it_strips_links_and_hash_signs():
+    text = "Wow #Duma voted 397-0 https://t.co/abc pic.twitter.com/xyz"
     assert retrieval.clean_query(text) == "Wow Duma voted 397-0"
+
+
+@pytest.mark.parametrize(
+    ("text", "cleaned"),
+    [
+        ("Thanks @BillClinton!", "Thanks Bill Clinton !"),
+        ("@realDonaldTrump and @IlhanMN", "real Donald Trump and Ilhan MN"),
+        ("#QuidProQuo #COVID19 @T_S_P_O_O_K_Y", "Quid Pro Quo COVID 19 T S P O O K Y"),
+        ("write to desk@example.org", "write to desk@example.org"),
+    ],
+)
+def test_it_reads_handles_and_hashtags_as_the_words_they_join(text, cleaned):
+    assert retrieval.clean_query(text) == cleaned
 
 
 def test_it_takes_the_posting_date_from_a_tweet_signature():
