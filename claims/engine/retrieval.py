@@ -39,7 +39,7 @@ FUSED = ("hybrid", "hybrid-e5")
 
 _URL = re.compile(r"https?://\S+|pic\.twitter\.com/\S+|www\.\S+")
 # A handle or hashtag, and where its words join: "@realDonaldTrump",
-# "#QuidProQuo", "@T_S_P_O_O_K_Y".
+# "#ClimateStrike", "@jane_doe_99".
 _TAG = re.compile(r"(?<!\w)[@#](\w+)")
 _WORD_JOIN = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)|_")
 _SPACE = re.compile(r"\s+")
