@@ -16,24 +16,22 @@ import datetime as dt
 import math
 import re
 import time
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
 from django.conf import settings
 from django.db import connections, transaction
 from pgvector.django import CosineDistance
 
 from claims.engine import rerank
+from claims.engine.rerank import K  # a candidate's key: a reference id, or an external id offline
 from claims.models import Reference
 
 # "hybrid" (the default) is dense + BM25 fused; "hybrid-e5" fuses e5's cosine
 # list too (opt-in: MATCH_MODE=hybrid-e5; it costs an English query an e5
 # embedding and scan while no fact-check is in another language, nothing after);
 # "rerank" re-ranks the hybrid list with the learned model (opt-in: MATCH_MODE=rerank).
-K = TypeVar("K", bound=Hashable)  # a candidate's key: a reference id, or an external id offline
-
 MODES = ("dense", "lexical", "hybrid", "hybrid-e5", "rerank")
 FUSED = ("hybrid", "hybrid-e5")
 
